@@ -1,0 +1,53 @@
+/**
+ * The seam between the read-ahead window (reader.ts) and what evaluates
+ * elements: workers over the shared ring, workers over transferred buffers,
+ * or async functions on this thread. SeqTools draws the same line
+ * (`AsyncWorker.submit_job` / `wait_completion`).
+ *
+ * The window asks a backend to start elements while it has capacity, cancels
+ * the ones it no longer wants, and takes values out of finished ones. The
+ * backend tells the window when an element settled, when one was lost (its
+ * worker died, so it must be recomputed), and when capacity came back.
+ */
+import type { SerializedError } from '../ring/codec.js';
+
+/** One element in evaluation: which index, and the backend's own token for it. */
+export interface Job {
+  readonly index: number;
+  /** Backend-specific (a slot and ticket, a request number). */
+  readonly token: number;
+}
+
+export type Outcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: SerializedError | Error };
+
+export interface BackendEvents {
+  /** `job` finished; for ok outcomes `take(job)` now gives the value. */
+  settled(job: Job, outcome: Outcome): void;
+  /** `job` will never finish (its worker died or hung): the window may start it again. */
+  lost(job: Job, reason: string): void;
+  /** Capacity came back (a slot freed late): the window may start more. */
+  capacity(): void;
+  /** The backend cannot go on at all (every worker failed to start, say). */
+  fatal(error: Error): void;
+}
+
+export interface Backend {
+  readonly transport: 'shared' | 'transfer' | 'async';
+  /** Whether one more element can start now. */
+  hasCapacity(): boolean;
+  /** How many elements the backend can hold at once (ring slots, or elements in flight). */
+  readonly capacityTotal: number;
+  start(index: number): Job;
+  /** The window no longer wants a started, unsettled job. */
+  cancel(job: Job): void;
+  /**
+   * The value of a settled job: a view into the ring when `copy` is false
+   * (valid until `discard`), a value the caller owns when it is true.
+   */
+  take(job: Job, copy: boolean): unknown;
+  /** Frees what a settled job holds (its slot). `poison` overwrites it first (debug). */
+  discard(job: Job): void;
+  close(reason: unknown): Promise<void>;
+}

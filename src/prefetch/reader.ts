@@ -1,0 +1,239 @@
+/**
+ * The read-ahead window: which elements are being evaluated, in which order
+ * they are handed back, and what happens when the reader jumps.
+ *
+ * Reading `i` wants `i … i+maxBuffered` (SeqTools' rule). Elements are started
+ * lowest index first, elements someone is waiting for before the rest, while
+ * the backend has capacity. Values are handed back per index, so they come
+ * back in index order whatever order workers finish in. A read outside the
+ * window restarts it at the new index: unwanted work is cancelled (a request
+ * no worker took is withdrawn at once; one being computed is marked stale and
+ * its slot comes back when the worker finishes), never waited for.
+ */
+import type { Backend, BackendEvents, Job, Outcome } from './backend.js';
+
+/** A zero-copy view of one element, valid until `release()`. */
+export interface Lease<T> {
+  readonly value: T;
+  readonly index: number;
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+interface Waiter {
+  readonly lease: boolean;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Entry {
+  readonly index: number;
+  job: Job | undefined;
+  state: 'queued' | 'running' | 'done';
+  outcome: Outcome | undefined;
+  waiters: Waiter[];
+  /** Leases handed out and not yet released. */
+  leases: number;
+  /** A read took this element: once no lease holds it, its slot is freed. */
+  consumed: boolean;
+  /** Times its worker died while computing it. */
+  deaths: number;
+}
+
+/** An element that kills its worker this many times fails instead of being retried. */
+export const MAX_DEATHS = 3;
+
+export interface ReaderOptions {
+  readonly length: number;
+  readonly maxBuffered: number;
+  /** Turns a failed outcome into the error the caller sees (EvaluationError or passthrough). */
+  readonly errorFor: (index: number, outcome: Outcome & { ok: false }) => unknown;
+}
+
+export class Reader implements BackendEvents {
+  private backend!: Backend;
+  private readonly entries = new Map<number, Entry>();
+  private cursor = -1;
+  private closedBy: { reason: unknown } | undefined;
+  private leased = 0;
+
+  constructor(private readonly options: ReaderOptions) {}
+
+  attach(backend: Backend): void {
+    this.backend = backend;
+  }
+
+  get closed(): boolean {
+    return this.closedBy !== undefined;
+  }
+
+  /** Element `index` (already normalised): a value the caller owns, or a lease. */
+  read(index: number, lease: boolean): Promise<unknown> {
+    if (this.closedBy) return Promise.reject(this.closedBy.reason);
+    this.moveWindow(index);
+    const entry = this.ensure(index);
+    const p = new Promise<unknown>((resolve, reject) => entry.waiters.push({ lease, resolve, reject }));
+    if (entry.state === 'done') this.deliver(entry);
+    else this.pump();
+    return p;
+  }
+
+  /** Moves the window to start at `index`, dropping what it no longer wants. */
+  private moveWindow(index: number): void {
+    const { maxBuffered, length } = this.options;
+    if (index === this.cursor) return;
+    this.cursor = index;
+    const last = Math.min(length - 1, index + maxBuffered);
+    for (const entry of [...this.entries.values()]) {
+      const wanted = entry.index >= index && entry.index <= last;
+      if (!wanted && entry.waiters.length === 0 && entry.leases === 0) this.drop(entry);
+    }
+    for (let k = index + 1; k <= last; k++) this.ensure(k);
+  }
+
+  private ensure(index: number): Entry {
+    let e = this.entries.get(index);
+    if (!e) {
+      e = { index, job: undefined, state: 'queued', outcome: undefined, waiters: [], leases: 0, consumed: false, deaths: 0 };
+      this.entries.set(index, e);
+    }
+    return e;
+  }
+
+  private drop(entry: Entry): void {
+    this.entries.delete(entry.index);
+    const job = entry.job;
+    entry.job = undefined;
+    if (!job) return;
+    if (entry.state === 'running') this.backend.cancel(job);
+    else if (entry.state === 'done') this.backend.discard(job);
+  }
+
+  /** Starts queued elements while the backend has room: waited-for ones first, then the window in order. */
+  private pump(): void {
+    if (this.closedBy) return;
+    while (this.backend.hasCapacity()) {
+      const next = this.nextToStart();
+      if (!next) break;
+      next.state = 'running';
+      next.job = this.backend.start(next.index);
+    }
+    this.failIfStarved();
+  }
+
+  private nextToStart(): Entry | undefined {
+    let waited: Entry | undefined;
+    let ahead: Entry | undefined;
+    for (const e of this.entries.values()) {
+      if (e.state !== 'queued') continue;
+      if (e.waiters.length > 0) {
+        if (!waited || e.index < waited.index) waited = e;
+      } else if (!ahead || e.index < ahead.index) {
+        ahead = e;
+      }
+    }
+    return waited ?? ahead;
+  }
+
+  /** Leases hold every slot and someone waits for another element: it could never come, so say so. */
+  private failIfStarved(): void {
+    if (this.backend.hasCapacity() || this.leased < this.backend.capacityTotal) return;
+    for (const e of this.entries.values()) {
+      if (e.state !== 'queued' || e.waiters.length === 0) continue;
+      const error = new RangeError(
+        `prefetch: all ${this.backend.capacityTotal} ring slots are held by leases, so element ${e.index} cannot be read; release leases or raise maxBuffered`,
+      );
+      for (const w of e.waiters.splice(0)) w.reject(error);
+      this.entries.delete(e.index);
+    }
+  }
+
+  private deliver(entry: Entry): void {
+    const outcome = entry.outcome!;
+    const waiters = entry.waiters.splice(0);
+    if (waiters.length === 0) return;
+    if (!outcome.ok) {
+      const error = this.options.errorFor(entry.index, outcome);
+      for (const w of waiters) w.reject(error);
+      this.drop(entry);
+      this.pump();
+      return;
+    }
+    entry.consumed = true;
+    for (const w of waiters) {
+      if (w.lease) w.resolve(this.makeLease(entry));
+      else w.resolve(this.backend.take(entry.job!, true));
+    }
+    if (entry.leases === 0) {
+      this.drop(entry);
+      this.pump();
+    }
+  }
+
+  private makeLease(entry: Entry): Lease<unknown> {
+    entry.leases++;
+    if (entry.leases === 1) this.leased++;
+    const value = this.backend.take(entry.job!, false);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      entry.leases--;
+      if (entry.leases > 0) return;
+      this.leased--;
+      if (this.entries.get(entry.index) === entry && entry.waiters.length === 0) this.drop(entry);
+      else if (entry.job) this.backend.discard(entry.job), (entry.job = undefined);
+      this.pump();
+    };
+    return { value, index: entry.index, release, [Symbol.dispose]: release };
+  }
+
+  // ---- backend events ---------------------------------------------------------
+
+  settled(job: Job, outcome: Outcome): void {
+    const entry = this.entries.get(job.index);
+    if (!entry || entry.job !== job) {
+      this.backend.discard(job); // finished after the window moved on
+      this.pump();
+      return;
+    }
+    entry.state = 'done';
+    entry.outcome = outcome;
+    this.deliver(entry);
+  }
+
+  lost(job: Job, reason: string): void {
+    const entry = this.entries.get(job.index);
+    if (!entry || entry.job !== job) return void this.pump();
+    entry.job = undefined;
+    entry.deaths++;
+    if (entry.deaths >= MAX_DEATHS) {
+      entry.state = 'done';
+      entry.outcome = {
+        ok: false,
+        error: new Error(`element ${entry.index} killed its worker ${entry.deaths} times (last: ${reason}); giving up on it`),
+      };
+      this.deliver(entry);
+    } else {
+      entry.state = 'queued';
+    }
+    this.pump();
+  }
+
+  capacity(): void {
+    this.pump();
+  }
+
+  fatal(error: Error): void {
+    void this.close(error);
+  }
+
+  /** Rejects everything pending and every later read with `reason`, and stops the backend. */
+  async close(reason: unknown): Promise<void> {
+    if (this.closedBy) return;
+    this.closedBy = { reason };
+    for (const e of this.entries.values()) for (const w of e.waiters.splice(0)) w.reject(reason);
+    this.entries.clear();
+    await this.backend.close(reason);
+  }
+}

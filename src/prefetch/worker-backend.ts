@@ -1,0 +1,465 @@
+/**
+ * Elements evaluated by workers: over the shared ring (transport 'shared') or,
+ * without shared memory, by messages that transfer their buffers ('transfer').
+ *
+ * Shared: the ring is sized from the first element, which travels once by
+ * message (so nothing is evaluated twice to size it); every later element goes
+ * through a slot (slots.ts). The reader's side of the slot protocol lives
+ * here: it requests, cancels and frees slots, and one watch loop waits on the
+ * ring's event counter (`Atomics.waitAsync`, finite timeout, or polling where
+ * the engine lacks it) to learn which slots settled. The same loop checks
+ * heartbeats and the per-element `timeout`.
+ */
+import type { Plan } from '../plan/plan.js';
+import type { WorkerFactory } from '../plan/remote.js';
+import { Ring } from '../ring/ring.js';
+import { H_EVENTS, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
+import { CLAIMED, FAILED, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
+import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, type SerializedError, type ValueKind } from '../ring/codec.js';
+import { Pool, type Member } from '../workers/pool.js';
+import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
+import type { ErrorMode } from '../seq/errors.js';
+import type { Backend, BackendEvents, Job } from './backend.js';
+
+/** The longest single wait of the watch loop; it loops, so every wait is finite. */
+const WAIT_SLICE_MS = 100;
+/** An idle worker bumps its heartbeat every few ms; this long without one means it is gone. */
+const HEARTBEAT_LIMIT_MS = 5_000;
+/** Replacement workers that fail to start in a row before the prefetch gives up. */
+const MAX_FAILED_STARTS = 3;
+/** How long a dead worker's slots stay quarantined, in case it is still running its last instructions. */
+const QUARANTINE_MS = 50;
+
+export interface WorkerBackendOptions {
+  readonly transport: 'shared' | 'transfer';
+  readonly plan: Plan;
+  readonly factory: WorkerFactory | undefined;
+  readonly workers: number;
+  readonly maxBuffered: number;
+  readonly slotBytes: number | undefined;
+  readonly onWorkerStart: string | undefined;
+  readonly timeout: number | undefined;
+  readonly errorMode: ErrorMode;
+  readonly kernelModules: () => Promise<Record<string, KernelModuleEntry> | undefined>;
+  readonly poison: boolean;
+}
+
+type Record_ =
+  | { kind: 'slot'; slot: number; ticket: number; claimedSince?: number; done?: boolean; arrived?: boolean; value?: unknown; error?: SerializedError }
+  | { kind: 'message'; member: Member | undefined; value?: unknown; error?: SerializedError; settled: boolean };
+
+let warnedOversize = false;
+
+export class WorkerBackend implements Backend {
+  readonly transport: 'shared' | 'transfer';
+  readonly capacityTotal: number;
+  private ring: Ring | undefined;
+  private readonly pool: Pool;
+  private readonly jobs = new Map<Job, Record_>();
+  private readonly bySlot: (Job | undefined)[] = [];
+  private readonly byTicket = new Map<number, Job>();
+  /** Slots the reader gave up on while a worker still held them (STALE): not free until the worker lets go. */
+  private readonly staleSlots = new Set<number>();
+  private nextToken = 1;
+  private closed = false;
+  private sizing = false;
+  private failedStarts = 0;
+  private wake: (() => void) | undefined;
+  private readonly beats = new Map<number, { value: number; at: number }>();
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private booted: Promise<void>;
+
+  constructor(
+    private readonly events: BackendEvents,
+    private readonly options: WorkerBackendOptions,
+  ) {
+    this.transport = options.transport;
+    this.capacityTotal = options.maxBuffered + 1;
+    if (options.transport === 'shared' && options.slotBytes !== undefined) this.makeRing(options.slotBytes);
+    this.pool = new Pool({
+      factory: options.factory,
+      init: () => ({
+        plan: options.plan,
+        transport: options.transport,
+        memory: this.ring?.memory,
+        kernelModules: this.modules,
+        onWorkerStart: options.onWorkerStart,
+        errorMode: options.errorMode,
+      }),
+      onDeath: (m, reason) => this.onDeath(m, reason),
+      onMessage: (m, data) => this.onMessage(m, data as FromWorker),
+    });
+    this.booted = this.boot();
+  }
+
+  private modules: Record<string, KernelModuleEntry> | undefined;
+
+  private async boot(): Promise<void> {
+    try {
+      this.modules = await this.options.kernelModules();
+      const started = await Promise.allSettled(Array.from({ length: this.options.workers }, () => this.pool.spawn()));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (error) {
+      this.events.fatal(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.flushMessages();
+    this.events.capacity();
+    if (this.transport === 'shared') void this.watch();
+  }
+
+  private makeRing(slotBytes: number): void {
+    this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison });
+    for (let s = 0; s < this.capacityTotal; s++) this.bySlot.push(undefined);
+  }
+
+  // ---- Backend -----------------------------------------------------------------
+
+  hasCapacity(): boolean {
+    if (this.closed) return false;
+    if (this.ring) return this.freeSlot() >= 0;
+    // No ring yet (shared: still to be sized by the first element; transfer: never).
+    if (this.transport === 'shared') return !this.sizing;
+    let inFlight = 0;
+    for (const r of this.jobs.values()) if (r.kind === 'message') inFlight++;
+    return inFlight < this.capacityTotal;
+  }
+
+  private freeSlot(): number {
+    for (let s = 0; s < this.capacityTotal; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
+    return -1;
+  }
+
+  start(index: number): Job {
+    const job: Job = { index, token: this.nextToken++ };
+    if (this.ring) {
+      const slot = this.freeSlot();
+      const ticket = this.ring.slots.request(slot, index); // row 1
+      this.bySlot[slot] = job;
+      this.jobs.set(job, { kind: 'slot', slot, ticket });
+    } else {
+      if (this.transport === 'shared') this.sizing = true;
+      this.jobs.set(job, { kind: 'message', member: undefined, settled: false });
+      this.byTicket.set(job.token, job);
+      this.flushMessages();
+    }
+    this.keepProcessAlive();
+    this.wake?.();
+    return job;
+  }
+
+  cancel(job: Job): void {
+    const r = this.jobs.get(job);
+    if (!r) return;
+    if (r.kind === 'slot') {
+      this.jobs.delete(job);
+      this.bySlot[r.slot] = undefined;
+      if (!this.ring!.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
+    } else {
+      // A request already posted cannot be recalled: its answer is dropped when it comes.
+      this.jobs.delete(job);
+      if (!r.member) this.byTicket.delete(job.token);
+      if (this.transport === 'shared' && this.sizing && !this.ring) this.sizing = false;
+    }
+  }
+
+  take(job: Job, copy: boolean): unknown {
+    const r = this.jobs.get(job);
+    if (!r) throw new Error('prefetch: value of a job that is gone');
+    if (r.kind === 'message' || r.arrived) return r.value;
+    const ring = this.ring!;
+    return read(
+      ring.buffer, ring.dataOffset(r.slot), ring.field(r.slot, S_KIND) as ValueKind, ring.field(r.slot, S_DTYPE),
+      ring.field(r.slot, S_BYTES), ring.field(r.slot, S_META_BYTES), copy,
+    );
+  }
+
+  discard(job: Job): void {
+    const r = this.jobs.get(job);
+    if (!r) return;
+    this.jobs.delete(job);
+    if (r.kind !== 'slot' || this.closed) return;
+    this.bySlot[r.slot] = undefined;
+    if (this.ring!.poison) this.ring!.poisonData(r.slot);
+    this.ring!.slots.free(r.slot); // rows 9, 10
+  }
+
+  async close(_reason: unknown): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ring?.close();
+    this.wake?.();
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    for (const m of this.pool.members.values()) {
+      try {
+        m.port.postMessage({ type: 'close' } satisfies ToWorker);
+      } catch {
+        // the port is gone with its worker
+      }
+    }
+    await this.pool.close();
+  }
+
+  /** The ring, for tests that check its canaries. */
+  get ringForTests(): Ring | undefined {
+    return this.ring;
+  }
+
+  // ---- messages (transfer transport, sizing, clones) -------------------------------
+
+  /** Posts requests that wait for a worker to the least busy live worker. */
+  private flushMessages(): void {
+    const live = [...this.pool.members.values()].filter((m) => !m.dead);
+    if (live.length === 0) return;
+    const load = new Map<Member, number>(live.map((m) => [m, 0]));
+    for (const r of this.jobs.values()) if (r.kind === 'message' && r.member && !r.settled) load.set(r.member, (load.get(r.member) ?? 0) + 1);
+    for (const [job, r] of this.jobs) {
+      if (r.kind !== 'message' || r.member) continue;
+      const member = [...load.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+      r.member = member;
+      load.set(member, load.get(member)! + 1);
+      member.port.postMessage({ type: 'request', index: job.index, ticket: job.token } satisfies ToWorker);
+    }
+  }
+
+  private onMessage(member: Member, m: FromWorker): void {
+    if (this.closed) return;
+    switch (m.type) {
+      case 'result':
+      case 'failure': {
+        const job = this.byTicket.get(m.ticket);
+        this.byTicket.delete(m.ticket);
+        const r = job && this.jobs.get(job);
+        if (!job || !r || r.kind !== 'message') {
+          this.events.capacity(); // a cancelled request's answer: its place is free again
+          return;
+        }
+        r.settled = true;
+        if (this.transport === 'shared' && !this.ring) this.sizeRing(m.type === 'result' ? m.value : undefined);
+        if (m.type === 'result') {
+          r.value = m.value;
+          this.events.settled(job, { ok: true });
+        } else {
+          this.jobs.delete(job);
+          this.events.settled(job, { ok: false, error: m.error });
+        }
+        return;
+      }
+      case 'value':
+      case 'error': {
+        const job = this.bySlot[m.slot];
+        const r = job && this.jobs.get(job);
+        if (!r || r.kind !== 'slot' || r.ticket !== m.ticket) return; // cancelled meanwhile
+        r.arrived = true;
+        if (m.type === 'value') r.value = m.value;
+        else r.error = m.error;
+        this.scan();
+        return;
+      }
+      case 'crash':
+        this.pool.terminate(member, `the worker's loop failed: ${m.error.message}`);
+        return;
+    }
+  }
+
+  /** Makes the ring from the first element's size and hands it to every worker. */
+  private sizeRing(first: unknown): void {
+    const e = planEncoding(first);
+    // Headroom: later elements' descriptions may be a little longer (bigger numbers in them).
+    const bytes = e.kind === KIND_CLONE ? 4096 : encodedBytes(e) + Math.max(256, encodedBytes(e) >> 4);
+    this.makeRing(bytes);
+    this.sizing = false;
+    const memory = this.ring!.memory;
+    for (const m of this.pool.members.values()) void this.attach(m, memory);
+    this.wake?.();
+  }
+
+  private async attach(m: Member, memory: WebAssembly.Memory): Promise<void> {
+    try {
+      await m.api.attach(memory);
+    } catch (error) {
+      this.pool.terminate(m, `attach failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // ---- the watch loop ---------------------------------------------------------------
+
+  /** While jobs are out, waits on the ring's event counter and settles what finished. */
+  private async watch(): Promise<void> {
+    let lastCheck = 0;
+    while (!this.closed) {
+      const ring = this.ring;
+      if (!ring || (this.jobs.size === 0 && this.staleSlots.size === 0)) {
+        if (this.jobs.size === 0) this.letProcessExit();
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, this.jobs.size > 0 || !ring ? 20 : 1000).unref?.();
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const seen = Atomics.load(ring.words, H_EVENTS);
+      this.scan();
+      const now = Date.now();
+      if (now - lastCheck >= WAIT_SLICE_MS) {
+        lastCheck = now;
+        this.checkLiveness(now);
+      }
+      await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
+    }
+  }
+
+  /** Settles every slot job whose slot is READY or FAILED, and takes back freed stale slots. */
+  private scan(): void {
+    const ring = this.ring;
+    if (!ring || this.closed) return;
+    let freed = false;
+    for (const s of this.staleSlots) {
+      if (ring.slots.reclaim(s)) {
+        this.staleSlots.delete(s);
+        freed = true;
+      }
+    }
+    for (let s = 0; s < this.capacityTotal; s++) {
+      const job = this.bySlot[s];
+      if (!job) continue;
+      const r = this.jobs.get(job);
+      if (!r || r.kind !== 'slot' || r.done) continue;
+      const w = ring.slots.load(s);
+      if (ticketOf(w) !== r.ticket) continue;
+      const state = stateOf(w);
+      if (state === CLAIMED) {
+        r.claimedSince ??= Date.now();
+        continue;
+      }
+      if (state !== READY && state !== FAILED) continue;
+      const kind = ring.field(s, S_KIND);
+      if (kind === KIND_CLONE && !r.arrived) continue; // its message is on the way
+      r.done = true;
+      if (state === READY) {
+        this.events.settled(job, { ok: true });
+      } else {
+        const error = r.error ?? (kind === KIND_ERROR
+          ? (JSON.parse(readText(ring.buffer, ring.dataOffset(s), ring.field(s, S_META_BYTES))) as SerializedError)
+          : { name: 'Error', message: 'unknown failure' });
+        this.events.settled(job, { ok: false, error });
+      }
+    }
+    if (freed) this.events.capacity();
+  }
+
+  /** Workers that stopped beating while idle, or hold one element longer than `timeout`, are replaced. */
+  private checkLiveness(now: number): void {
+    const ring = this.ring!;
+    const busy = new Set<number>();
+    for (let s = 0; s < this.capacityTotal; s++) {
+      const w = ring.slots.load(s);
+      if (stateOf(w) !== CLAIMED && stateOf(w) !== STALE) continue;
+      const holder = ring.slots.holder(s);
+      busy.add(holder);
+      const job = this.bySlot[s];
+      const r = job && this.jobs.get(job);
+      if (this.options.timeout !== undefined && r?.kind === 'slot' && r.claimedSince !== undefined && now - r.claimedSince > this.options.timeout) {
+        const m = this.pool.members.get(holder);
+        if (m) this.pool.terminate(m, `it spent more than ${this.options.timeout} ms on element ${job!.index}`);
+      }
+    }
+    for (const m of [...this.pool.members.values()]) {
+      const value = ring.heartbeat(m.id);
+      const b = this.beats.get(m.id);
+      if (!b || b.value !== value) this.beats.set(m.id, { value, at: now });
+      else if (!busy.has(m.id) && now - b.at > HEARTBEAT_LIMIT_MS) this.pool.terminate(m, 'it stopped beating');
+    }
+  }
+
+  // ---- deaths -----------------------------------------------------------------------
+
+  private onDeath(member: Member, reason: string): void {
+    if (this.closed) return;
+    this.beats.delete(member.id);
+    const lost: Job[] = [];
+    for (const [job, r] of this.jobs) {
+      if (r.kind === 'message' && r.member === member && !r.settled) {
+        this.jobs.delete(job);
+        this.byTicket.delete(job.token);
+        if (this.transport === 'shared' && !this.ring) this.sizing = false;
+        lost.push(job);
+      }
+    }
+    const ring = this.ring;
+    if (ring) {
+      for (let s = 0; s < this.capacityTotal; s++) {
+        const st = stateOf(ring.slots.load(s));
+        if ((st !== CLAIMED && st !== STALE) || ring.slots.holder(s) !== member.id) continue;
+        const job = this.bySlot[s];
+        ring.slots.cancel(s); // row 6: CLAIMED → STALE
+        this.staleSlots.add(s);
+        this.bySlot[s] = undefined;
+        if (job) {
+          this.jobs.delete(job);
+          lost.push(job);
+        }
+        // row 8, once the dead worker cannot write any more
+        setTimeout(() => {
+          ring.slots.reclaim(s);
+          this.scan();
+        }, QUARANTINE_MS);
+      }
+    }
+    for (const job of lost) this.events.lost(job, `a worker died: ${reason}`);
+    void this.replace();
+  }
+
+  private async replace(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const m = await this.pool.spawn();
+      this.failedStarts = 0;
+      if (this.ring) await this.attach(m, this.ring.memory); // a no-op if it was started with the ring
+      this.flushMessages();
+      this.events.capacity();
+    } catch (error) {
+      if (this.closed) return;
+      if (++this.failedStarts >= MAX_FAILED_STARTS || this.pool.members.size === 0) {
+        this.events.fatal(new Error(`prefetch: could not start a replacement worker: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
+  }
+
+  // ---- Node: keep the process alive only while elements are out ----------------------
+
+  private keepProcessAlive(): void {
+    if (this.keepAlive || this.transport !== 'shared' || typeof process === 'undefined') return;
+    this.keepAlive = setInterval(() => {}, 1000);
+  }
+
+  private letProcessExit(): void {
+    if (!this.keepAlive) return;
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+}
+
+/** Waits until `words[at]` is no longer `seen`, or `ms` pass. Never blocks the thread. */
+export function waitForChange(words: Int32Array, at: number, seen: number, ms: number): Promise<void> {
+  const waitAsync = (Atomics as { waitAsync?: typeof Atomics.waitAsync }).waitAsync;
+  if (typeof waitAsync === 'function') {
+    const r = waitAsync(words, at, seen, ms);
+    return r.async ? r.value.then(() => undefined) : Promise.resolve();
+  }
+  return pollForChange(words, at, seen, ms);
+}
+
+/** The path for engines without `Atomics.waitAsync`: look again every millisecond. */
+function pollForChange(words: Int32Array, at: number, seen: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  return new Promise((resolve) => {
+    const look = () => {
+      if (Atomics.load(words, at) !== seen || Date.now() >= until) resolve();
+      else setTimeout(look, 1);
+    };
+    look();
+  });
+}
+

@@ -1,0 +1,198 @@
+/**
+ * How an element is laid out in a slot.
+ *
+ * - TYPED: one typed array; its bytes start the slot, its type code is in
+ *   S_DTYPE. No description, nothing allocated but the reader's view.
+ * - TREE: a plain object or array whose leaves are typed arrays and numbers
+ *   (strings and booleans ride along in the description).
+ *   The leaves' bytes come first (each 16-byte aligned), then a JSON
+ *   description of the structure. The JSON is one allocation per element on
+ *   each side; trees need it to say where each leaf is.
+ * - CLONE: anything else. The value travels by structured clone on the
+ *   worker's value port; the slot only says "look there".
+ * - ERROR: the element threw; the slot holds the error as JSON.
+ */
+import { alignUp } from './layout.js';
+
+export const KIND_TYPED = 1;
+export const KIND_TREE = 2;
+export const KIND_CLONE = 3;
+export const KIND_ERROR = 4;
+export type ValueKind = typeof KIND_TYPED | typeof KIND_TREE | typeof KIND_CLONE | typeof KIND_ERROR;
+
+export type TypedArray =
+  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array
+  | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+type TypedArrayConstructor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray; readonly BYTES_PER_ELEMENT: number };
+
+/** Type codes are indexes into this list (0 is unused). */
+const DTYPES: readonly (TypedArrayConstructor | undefined)[] = [
+  undefined, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
+  Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+];
+
+export function isTypedArray(v: unknown): v is TypedArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+export function dtypeCode(a: TypedArray): number {
+  const code = DTYPES.indexOf(a.constructor as TypedArrayConstructor);
+  if (code <= 0) throw new TypeError(`ring: unsupported typed array ${a.constructor.name}`);
+  return code;
+}
+
+export function viewOf(buffer: ArrayBufferLike, byteOffset: number, dtype: number, byteLength: number): TypedArray {
+  const C = DTYPES[dtype];
+  if (!C) throw new Error(`ring: corrupt slot (type code ${dtype})`);
+  return new C(buffer, byteOffset, byteLength / C.BYTES_PER_ELEMENT);
+}
+
+/** A leaf position in a tree description: [type code, byte offset in the slot, element count]. */
+type Leaf = { a: [number, number, number] };
+type Node = number | string | boolean | Leaf | { o: Record<string, Node> } | { l: Node[] };
+
+/** The slot layout an element needs, computed before anything is written. */
+export interface Encoding {
+  readonly kind: ValueKind;
+  /** Bytes of element data (leaves). */
+  readonly dataBytes: number;
+  /** Bytes of description after the data (UTF-8 JSON), or 0. */
+  readonly meta: Uint8Array | undefined;
+  readonly dtype: number;
+  /** Leaves in write order, with their offsets. */
+  readonly leaves: readonly { readonly array: TypedArray; readonly offset: number }[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Decides how `value` travels and what it needs. Returns kind CLONE for anything the ring cannot carry. */
+export function plan(value: unknown): Encoding {
+  if (isTypedArray(value)) {
+    return { kind: KIND_TYPED, dataBytes: value.byteLength, meta: undefined, dtype: dtypeCode(value), leaves: [{ array: value, offset: 0 }] };
+  }
+  if (value !== null && typeof value === 'object') {
+    const leaves: { array: TypedArray; offset: number }[] = [];
+    let offset = 0;
+    const walk = (v: unknown, depth: number): Node | undefined => {
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+      if (depth > 32 || v === null || typeof v !== 'object') return undefined;
+      if (isTypedArray(v)) {
+        if (v.constructor === DataView) return undefined;
+        const node: Leaf = { a: [dtypeCode(v), offset, v.length] };
+        leaves.push({ array: v, offset });
+        offset = alignUp(offset + v.byteLength);
+        return node;
+      }
+      if (Array.isArray(v)) {
+        const l: Node[] = [];
+        for (const x of v) {
+          const n = walk(x, depth + 1);
+          if (n === undefined) return undefined;
+          l.push(n);
+        }
+        return { l };
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const o: Record<string, Node> = {};
+      for (const k of Object.keys(v)) {
+        const n = walk((v as Record<string, unknown>)[k], depth + 1);
+        if (n === undefined) return undefined;
+        o[k] = n;
+      }
+      return { o };
+    };
+    const root = walk(value, 0);
+    if (root !== undefined && leaves.length > 0) {
+      return { kind: KIND_TREE, dataBytes: offset, meta: encoder.encode(JSON.stringify(root)), dtype: 0, leaves };
+    }
+  }
+  return { kind: KIND_CLONE, dataBytes: 0, meta: undefined, dtype: 0, leaves: [] };
+}
+
+/** Bytes a slot needs for this encoding. */
+export function encodedBytes(e: Encoding): number {
+  return e.dataBytes + (e.meta?.byteLength ?? 0);
+}
+
+/** Writes the data and description at `byteOffset` (one bulk copy per leaf). */
+export function write(e: Encoding, buffer: ArrayBufferLike, byteOffset: number): void {
+  const out = new Uint8Array(buffer);
+  for (const { array, offset } of e.leaves) {
+    // A kernel already wrote this leaf where it belongs: nothing to copy.
+    if (array.buffer === buffer && array.byteOffset === byteOffset + offset) continue;
+    out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), byteOffset + offset);
+  }
+  if (e.meta) out.set(e.meta, byteOffset + e.dataBytes);
+}
+
+/** Reads a slot's value: views into `buffer` (zero-copy), or copies the caller owns. */
+export function read(
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  kind: ValueKind,
+  dtype: number,
+  dataBytes: number,
+  metaBytes: number,
+  copy: boolean,
+): unknown {
+  if (kind === KIND_TYPED) {
+    const v = viewOf(buffer, byteOffset, dtype, dataBytes);
+    return copy ? v.slice() : v;
+  }
+  if (kind !== KIND_TREE) throw new Error(`ring: read of a slot of kind ${kind}`);
+  const root = JSON.parse(readText(buffer, byteOffset + dataBytes, metaBytes)) as Node;
+  const build = (n: Node): unknown => {
+    if (typeof n !== 'object') return n;
+    if ('a' in n) {
+      const [code, off, count] = n.a;
+      const C = DTYPES[code]!;
+      const v = viewOf(buffer, byteOffset + off, code, count * C.BYTES_PER_ELEMENT);
+      return copy ? v.slice() : v;
+    }
+    if ('l' in n) return n.l.map(build);
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(n.o)) o[k] = build(n.o[k]!);
+    return o;
+  };
+  return build(root);
+}
+
+/** UTF-8 text at a place in (possibly shared) memory: TextDecoder refuses shared views, so copy first. */
+export function readText(buffer: ArrayBufferLike, byteOffset: number, byteLength: number): string {
+  return decoder.decode(new Uint8Array(buffer, byteOffset, byteLength).slice());
+}
+
+/** An error as it travels: enough to rebuild it on the other side with its stack. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The EvaluationError's index, when the worker's pipeline wrapped the error. */
+  index?: number;
+  cause?: SerializedError;
+}
+
+export function serializeError(e: unknown, depth = 0): SerializedError {
+  if (e instanceof Error) {
+    const out: SerializedError = { name: e.name, message: e.message, stack: e.stack };
+    const index = (e as { index?: unknown }).index;
+    if (typeof index === 'number') out.index = index;
+    if (e.cause !== undefined && depth < 4) out.cause = serializeError(e.cause, depth + 1);
+    return out;
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+/** Error text for a FAILED slot, cut to fit. */
+export function encodeError(e: unknown, maxBytes: number): Uint8Array {
+  let bytes = encoder.encode(JSON.stringify(serializeError(e)));
+  if (bytes.byteLength > maxBytes) {
+    const s = serializeError(e);
+    bytes = encoder.encode(JSON.stringify({ name: s.name, message: s.message.slice(0, Math.max(0, maxBytes / 2 - 64)) }));
+    if (bytes.byteLength > maxBytes) bytes = encoder.encode(JSON.stringify({ name: 'Error', message: '' }).slice(0, maxBytes));
+  }
+  return bytes;
+}

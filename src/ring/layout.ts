@@ -1,0 +1,93 @@
+/**
+ * The memory layout of the ring: named offsets for every word, and nothing
+ * else. No other file computes an offset into ring memory by hand.
+ *
+ * The ring lives inside a shared `WebAssembly.Memory` (its `.buffer` is a
+ * SharedArrayBuffer), so that WebAssembly kernels running in workers can write
+ * an element straight into its slot.
+ *
+ *   byte 0                 HEADER_BYTES        dataStart
+ *   +----------------------+-------------------+--------------------------------------------+
+ *   | header (64 × i32)    | slot table        | slot 0 | slot 1 | ... | slot n-1 | (scratch) |
+ *   +----------------------+-------------------+--------------------------------------------+
+ *                            n × SLOT_WORDS i32   each slot: [guard | data (slotBytes) | guard]
+ *
+ * Guards are GUARD_BYTES of canary bytes around each slot's data; tests check
+ * that no write ever lands outside a slot. Memory past the slots is free for
+ * kernel scratch, grown on demand by `memory.grow`.
+ */
+
+export const PAGE_BYTES = 65536;
+export const RING_MAGIC = 0x5e9_1e9;
+
+// Header words (Int32 indexes).
+export const H_MAGIC = 0;
+export const H_SLOT_COUNT = 1;
+export const H_SLOT_BYTES = 2;
+/** Bumped (and notified) by the reader whenever a slot becomes REQUESTED: workers wait on it. */
+export const H_REQUESTS = 3;
+/** Bumped (and notified) by workers whenever a slot becomes READY, FAILED or FREE: the reader waits on it. */
+export const H_EVENTS = 4;
+/** 1 once the prefetch is closed: workers leave their loop. */
+export const H_CLOSED = 5;
+/** Debug mode: 1 = the reader poisons slot data on release. */
+export const H_POISON = 6;
+/** One heartbeat word per worker, bumped by the worker while it runs its loop. */
+export const H_HEARTBEAT = 16;
+export const MAX_WORKERS = 48;
+export const HEADER_WORDS = H_HEARTBEAT + MAX_WORKERS;
+export const HEADER_BYTES = HEADER_WORDS * 4;
+
+// Slot table: SLOT_WORDS i32 per slot.
+export const SLOT_WORDS = 16;
+/** State word: the state in the low 4 bits, the slot's ticket above (see slots.ts). */
+export const S_STATE = 0;
+/** The element index requested in this slot. */
+export const S_INDEX = 1;
+/** The worker that claimed the slot. */
+export const S_WORKER = 2;
+/** How the value is encoded (see codec.ts). */
+export const S_KIND = 3;
+/** Typed-array element type code (see codec.ts). */
+export const S_DTYPE = 4;
+/** Bytes of element data written at the start of the slot. */
+export const S_BYTES = 5;
+/** Bytes of the structure description (trees) or error text, written after the data. */
+export const S_META_BYTES = 6;
+
+export const GUARD_BYTES = 16;
+export const GUARD_BYTE = 0xa5;
+/** Slot data starts on this alignment (SIMD loads, Float64Array views). */
+export const ALIGN = 16;
+
+export function alignUp(n: number, a = ALIGN): number {
+  return Math.ceil(n / a) * a;
+}
+
+export interface RingGeometry {
+  readonly slotCount: number;
+  /** Usable bytes per slot (element data plus its description). */
+  readonly slotBytes: number;
+}
+
+/** Word index of field `field` of slot `slot` in the Int32 view of the memory. */
+export function slotWord(slot: number, field: number): number {
+  return HEADER_WORDS + slot * SLOT_WORDS + field;
+}
+
+/** Byte offset of the first data byte of each slot (after its leading guard). */
+export function slotDataOffset(g: RingGeometry, slot: number): number {
+  const tableEnd = HEADER_BYTES + g.slotCount * SLOT_WORDS * 4;
+  const stride = alignUp(g.slotBytes) + 2 * GUARD_BYTES;
+  return alignUp(tableEnd) + slot * stride + GUARD_BYTES;
+}
+
+/** Bytes the ring needs: header, table, slots and their guards. */
+export function ringBytes(g: RingGeometry): number {
+  return slotDataOffset(g, g.slotCount) - GUARD_BYTES;
+}
+
+/** Pages for a ring of this geometry (what `WebAssembly.Memory` is created with). */
+export function ringPages(g: RingGeometry): number {
+  return Math.ceil(ringBytes(g) / PAGE_BYTES);
+}

@@ -1,0 +1,134 @@
+/**
+ * A ring: the shared memory, its header and slot table, and the byte ranges of
+ * its slots. Both the reader and the workers hold one over the same memory;
+ * the reader creates it, workers attach to it.
+ */
+import {
+  GUARD_BYTE, GUARD_BYTES, H_CLOSED, H_EVENTS, H_HEARTBEAT, H_MAGIC, H_POISON, H_REQUESTS, H_SLOT_BYTES, H_SLOT_COUNT,
+  MAX_WORKERS, PAGE_BYTES, RING_MAGIC, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES, alignUp, ringPages, slotDataOffset, slotWord,
+  type RingGeometry,
+} from './layout.js';
+import { SlotTable } from './slots.js';
+
+/** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
+const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only when grown
+
+export interface RingOptions extends RingGeometry {
+  /** Poison slot data on release so that use after release shows in tests. */
+  readonly poison?: boolean;
+}
+
+export class Ring implements RingGeometry {
+  readonly slots: SlotTable;
+  readonly words: Int32Array;
+  readonly slotCount: number;
+  readonly slotBytes: number;
+
+  private constructor(readonly memory: WebAssembly.Memory) {
+    this.words = new Int32Array(memory.buffer);
+    if (Atomics.load(this.words, H_MAGIC) !== RING_MAGIC) throw new Error('ring: memory holds no ring');
+    this.slotCount = Atomics.load(this.words, H_SLOT_COUNT);
+    this.slotBytes = Atomics.load(this.words, H_SLOT_BYTES);
+    this.slots = new SlotTable(this.words, this.slotCount);
+  }
+
+  /** Makes a new ring in a new shared memory (the reader does this). */
+  static create(options: RingOptions): Ring {
+    const g: RingGeometry = { slotCount: options.slotCount, slotBytes: alignUp(Math.max(16, options.slotBytes)) };
+    const pages = ringPages(g);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages + SCRATCH_HEADROOM_PAGES, shared: true });
+    const words = new Int32Array(memory.buffer);
+    words[H_SLOT_COUNT] = g.slotCount;
+    words[H_SLOT_BYTES] = g.slotBytes;
+    words[H_POISON] = options.poison ? 1 : 0;
+    Atomics.store(words, H_MAGIC, RING_MAGIC);
+    const ring = new Ring(memory);
+    for (let s = 0; s < g.slotCount; s++) ring.fillGuards(s);
+    return ring;
+  }
+
+  /** Attaches to a ring made by `create` (workers do this with the memory they were sent). */
+  static attach(memory: WebAssembly.Memory): Ring {
+    return new Ring(memory);
+  }
+
+  /** The memory's current buffer (it changes when kernel scratch grows the memory). */
+  get buffer(): SharedArrayBuffer {
+    return this.memory.buffer as unknown as SharedArrayBuffer;
+  }
+
+  dataOffset(slot: number): number {
+    return slotDataOffset(this, slot);
+  }
+
+  field(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES): number {
+    return Atomics.load(this.words, slotWord(slot, f));
+  }
+
+  setField(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES, v: number): void {
+    Atomics.store(this.words, slotWord(slot, f), v);
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.words, H_CLOSED) !== 0;
+  }
+
+  /** Tells every worker to leave its loop, and wakes them to see it. */
+  close(): void {
+    Atomics.store(this.words, H_CLOSED, 1);
+    Atomics.notify(this.words, H_REQUESTS);
+    Atomics.notify(this.words, H_EVENTS);
+  }
+
+  get poison(): boolean {
+    return Atomics.load(this.words, H_POISON) !== 0;
+  }
+
+  requestsSeen(): number {
+    return Atomics.load(this.words, H_REQUESTS);
+  }
+
+  eventsSeen(): number {
+    return Atomics.load(this.words, H_EVENTS);
+  }
+
+  heartbeat(worker: number): number {
+    return Atomics.load(this.words, H_HEARTBEAT + (worker % MAX_WORKERS));
+  }
+
+  beat(worker: number): void {
+    Atomics.add(this.words, H_HEARTBEAT + (worker % MAX_WORKERS), 1);
+  }
+
+  /** Writes the canary bytes around a slot's data. */
+  fillGuards(slot: number): void {
+    const at = this.dataOffset(slot);
+    const bytes = new Uint8Array(this.buffer);
+    bytes.fill(GUARD_BYTE, at - GUARD_BYTES, at);
+    bytes.fill(GUARD_BYTE, at + this.slotBytes, at + this.slotBytes + GUARD_BYTES);
+  }
+
+  /** Slots whose canary bytes were overwritten (must always be empty). */
+  damagedGuards(): number[] {
+    const bytes = new Uint8Array(this.buffer);
+    const damaged: number[] = [];
+    for (let s = 0; s < this.slotCount; s++) {
+      const at = this.dataOffset(s);
+      for (let k = 0; k < GUARD_BYTES; k++) {
+        if (bytes[at - GUARD_BYTES + k] !== GUARD_BYTE || bytes[at + this.slotBytes + k] !== GUARD_BYTE) {
+          damaged.push(s);
+          break;
+        }
+      }
+    }
+    return damaged;
+  }
+
+  /** Debug mode: overwrite a released slot's data so a stale view reads garbage (0xDE bytes, NaN as floats). */
+  poisonData(slot: number): void {
+    const at = this.dataOffset(slot);
+    new Uint8Array(this.buffer, at, this.slotBytes).fill(0xff);
+  }
+}
+
+export { PAGE_BYTES };

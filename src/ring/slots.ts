@@ -1,0 +1,197 @@
+/**
+ * The slot protocol: one reader (the thread that made the prefetch) and many
+ * workers share `slotCount` slots through Atomics. Each slot carries one
+ * element at a time. This file is the state machine and nothing else.
+ *
+ * The state word of a slot holds the state in its low 4 bits and a ticket
+ * above them. The reader takes a new ticket each time it requests a slot, so a
+ * worker that finishes late (the window moved, or it was declared dead) can
+ * never publish into a slot that has since been handed to someone else: its
+ * compare-exchange expects the old ticket and fails.
+ *
+ * | # | from      | actor  | Atomics op                        | to        | when                                             |
+ * |---|-----------|--------|-----------------------------------|-----------|--------------------------------------------------|
+ * | 1 | FREE      | reader | store (ticket+1), add+notify REQ  | REQUESTED | the window wants element S_INDEX                 |
+ * | 2 | REQUESTED | worker | compareExchange                   | CLAIMED   | a worker takes the request (lowest index first)  |
+ * | 3 | REQUESTED | reader | compareExchange                   | FREE      | the window moved before any worker took it       |
+ * | 4 | CLAIMED   | worker | compareExchange, add+notify EVT   | READY     | the value is in the slot                         |
+ * | 5 | CLAIMED   | worker | compareExchange, add+notify EVT   | FAILED    | the element threw; the error is in the slot      |
+ * | 6 | CLAIMED   | reader | compareExchange                   | STALE     | the window moved, or the worker died or hung     |
+ * | 7 | STALE     | worker | compareExchange, add+notify EVT   | FREE      | a worker finished an element nobody wants        |
+ * | 8 | STALE     | reader | compareExchange                   | FREE      | the worker that held it is gone for good         |
+ * | 9 | READY     | reader | store                             | FREE      | the value was copied out, released, or unwanted  |
+ * |10 | FAILED    | reader | store                             | FREE      | the error was delivered, or is unwanted          |
+ *
+ * Only the reader writes S_INDEX (before row 1 publishes it). Only the worker
+ * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES and
+ * S_META_BYTES (before rows 4/5 publish them). Workers wait on H_REQUESTS, the
+ * reader waits on H_EVENTS; every wait has a finite timeout.
+ */
+import { H_EVENTS, H_REQUESTS, S_INDEX, S_STATE, S_WORKER, slotWord } from './layout.js';
+
+export const FREE = 0;
+export const REQUESTED = 1;
+export const CLAIMED = 2;
+export const READY = 3;
+export const FAILED = 4;
+export const STALE = 5;
+
+export type SlotState = typeof FREE | typeof REQUESTED | typeof CLAIMED | typeof READY | typeof FAILED | typeof STALE;
+export const STATE_NAMES = ['FREE', 'REQUESTED', 'CLAIMED', 'READY', 'FAILED', 'STALE'] as const;
+
+const STATE_BITS = 4;
+const STATE_MASK = (1 << STATE_BITS) - 1;
+const TICKET_MASK = 0x0fff_ffff;
+
+export function stateOf(word: number): SlotState {
+  return (word & STATE_MASK) as SlotState;
+}
+export function ticketOf(word: number): number {
+  return (word >>> STATE_BITS) & TICKET_MASK;
+}
+function word(state: SlotState, ticket: number): number {
+  return ((ticket & TICKET_MASK) << STATE_BITS) | state;
+}
+
+/** A claim a worker holds: which slot, under which ticket, for which element. */
+export interface Claim {
+  readonly slot: number;
+  readonly ticket: number;
+  readonly index: number;
+}
+
+/** The slot table seen through an Int32Array over the ring's memory. */
+export class SlotTable {
+  constructor(
+    readonly words: Int32Array,
+    readonly slotCount: number,
+  ) {}
+
+  /** acquire: the current state word of `slot`. */
+  load(slot: number): number {
+    return Atomics.load(this.words, slotWord(slot, S_STATE));
+  }
+
+  // ---- reader side ----------------------------------------------------------
+
+  /** Row 1: FREE → REQUESTED for element `index`. The slot must be FREE (the reader owns it). */
+  request(slot: number, index: number): number {
+    const at = slotWord(slot, S_STATE);
+    const before = Atomics.load(this.words, at);
+    if (stateOf(before) !== FREE) throw new Error(`ring: request of slot ${slot} in state ${STATE_NAMES[stateOf(before)]}`);
+    const ticket = (ticketOf(before) + 1) & TICKET_MASK;
+    Atomics.store(this.words, slotWord(slot, S_INDEX), index);
+    // publish: the index is visible before the request is.
+    Atomics.store(this.words, at, word(REQUESTED, ticket));
+    Atomics.add(this.words, H_REQUESTS, 1);
+    Atomics.notify(this.words, H_REQUESTS);
+    return ticket;
+  }
+
+  /**
+   * Rows 3, 6, 9, 10: the reader no longer wants what `slot` holds.
+   * Returns true when the slot is FREE now, false when a worker still holds
+   * it (STALE: row 7 or 8 frees it later).
+   */
+  cancel(slot: number): boolean {
+    const at = slotWord(slot, S_STATE);
+    for (;;) {
+      const w = Atomics.load(this.words, at);
+      const t = ticketOf(w);
+      switch (stateOf(w)) {
+        case FREE:
+          return true;
+        case STALE:
+          return false;
+        case REQUESTED: // row 3
+          if (Atomics.compareExchange(this.words, at, w, word(FREE, t)) === w) return true;
+          break; // a worker claimed it meanwhile: look again
+        case CLAIMED: // row 6
+          if (Atomics.compareExchange(this.words, at, w, word(STALE, t)) === w) return false;
+          break; // the worker published meanwhile: look again
+        case READY: // row 9
+        case FAILED: // row 10
+          Atomics.store(this.words, at, word(FREE, t));
+          return true;
+      }
+    }
+  }
+
+  /** Rows 9, 10: the reader is done with a READY or FAILED slot. */
+  free(slot: number): void {
+    const at = slotWord(slot, S_STATE);
+    const w = Atomics.load(this.words, at);
+    const s = stateOf(w);
+    if (s !== READY && s !== FAILED) throw new Error(`ring: free of slot ${slot} in state ${STATE_NAMES[s]}`);
+    Atomics.store(this.words, at, word(FREE, ticketOf(w)));
+  }
+
+  /** Row 8: the worker that held a STALE slot is gone for good; the reader takes the slot back. */
+  reclaim(slot: number): boolean {
+    const at = slotWord(slot, S_STATE);
+    const w = Atomics.load(this.words, at);
+    if (stateOf(w) !== STALE) return stateOf(w) === FREE;
+    return Atomics.compareExchange(this.words, at, w, word(FREE, ticketOf(w))) === w;
+  }
+
+  /** The worker recorded as holding `slot` (meaningful while CLAIMED or STALE). */
+  holder(slot: number): number {
+    return Atomics.load(this.words, slotWord(slot, S_WORKER));
+  }
+
+  // ---- worker side ----------------------------------------------------------
+
+  /** Row 2: claims the REQUESTED slot with the lowest element index, or returns undefined. */
+  claimLowest(worker: number): Claim | undefined {
+    for (;;) {
+      let best = -1;
+      let bestIndex = Infinity;
+      let bestWord = 0;
+      for (let s = 0; s < this.slotCount; s++) {
+        const w = Atomics.load(this.words, slotWord(s, S_STATE));
+        if (stateOf(w) !== REQUESTED) continue;
+        const index = Atomics.load(this.words, slotWord(s, S_INDEX));
+        if (index < bestIndex) {
+          best = s;
+          bestIndex = index;
+          bestWord = w;
+        }
+      }
+      if (best < 0) return undefined;
+      const ticket = ticketOf(bestWord);
+      const at = slotWord(best, S_STATE);
+      if (Atomics.compareExchange(this.words, at, bestWord, word(CLAIMED, ticket)) === bestWord) {
+        // The holder is written just after the claim: a reader that reads an old holder in
+        // that instant may mark the slot STALE for a dead worker, which only costs a recompute.
+        Atomics.store(this.words, slotWord(best, S_WORKER), worker);
+        // Re-read the index under the claim: it cannot change while we hold it.
+        return { slot: best, ticket, index: Atomics.load(this.words, slotWord(best, S_INDEX)) };
+      }
+      // lost the race for that slot: scan again
+    }
+  }
+
+  /**
+   * Rows 4, 5 and 7: the worker is done with its claim. Publishes READY or
+   * FAILED if the claim still stands; if the reader marked it STALE, frees it.
+   * Returns whether the value was published.
+   */
+  finish(claim: Claim, outcome: typeof READY | typeof FAILED): boolean {
+    const at = slotWord(claim.slot, S_STATE);
+    const claimed = word(CLAIMED, claim.ticket);
+    // publish: the slot's data and fields were written before this exchange.
+    const seen = Atomics.compareExchange(this.words, at, claimed, word(outcome, claim.ticket));
+    let published = seen === claimed;
+    if (!published && seen === word(STALE, claim.ticket)) {
+      Atomics.compareExchange(this.words, at, seen, word(FREE, claim.ticket)); // row 7
+    }
+    Atomics.add(this.words, H_EVENTS, 1);
+    Atomics.notify(this.words, H_EVENTS);
+    return published;
+  }
+
+  /** Whether the worker's claim still stands (it may stop early if not). */
+  stillClaimed(claim: Claim): boolean {
+    return this.load(claim.slot) === word(CLAIMED, claim.ticket);
+  }
+}

@@ -1,0 +1,2 @@
+/** `seqring/worker`: what a user's worker module imports. */
+export { exposeFunctions } from './workers/expose.js';

@@ -1,0 +1,162 @@
+/**
+ * The worker pool: starts workers (the user's factory or seqring's own
+ * entry), hands each its `WorkerInit` over Comlink, and notices when one dies.
+ *
+ * A worker's death is mostly unobservable in browsers (there is no exit
+ * event), so the pool listens to `error` and `messageerror`, holds a Web Lock
+ * per worker that is granted to the pool only when the worker is gone, and
+ * leaves heartbeat checks to the backend that owns the ring. In Node the
+ * `exit` event says it plainly.
+ */
+import * as Comlink from 'comlink';
+import type { WorkerFactory, WorkerLike } from '../plan/remote.js';
+import { builtinWorker, endpointOf, isNode, isNodeWorker, prepareNode } from './endpoint.js';
+import type { WorkerApi, WorkerInit } from './protocol.js';
+
+/** How long a worker may take to start (load its module, rebuild the plan, run onWorkerStart). */
+export const START_TIMEOUT_MS = 30_000;
+
+export interface Member {
+  readonly id: number;
+  readonly worker: WorkerLike;
+  /** The reader's end of the worker's value port. */
+  readonly port: MessagePort;
+  /** The worker's control plane. */
+  readonly api: Comlink.Remote<WorkerApi>;
+  dead: boolean;
+  deathReason?: string;
+}
+
+export interface PoolOptions {
+  readonly factory: WorkerFactory | undefined;
+  /** Everything of WorkerInit but what the pool fills in per worker. */
+  readonly init: (id: number) => Omit<WorkerInit, 'workerId' | 'valuePort' | 'lockName'>;
+  /** Called once per worker death, with a reason for error messages. */
+  readonly onDeath: (member: Member, reason: string) => void;
+  /** Called with each value-port message. */
+  readonly onMessage: (member: Member, data: unknown) => void;
+}
+
+let poolCount = 0;
+
+export class Pool {
+  private nextId = 0;
+  private closed = false;
+  readonly members = new Map<number, Member>();
+  private readonly name = `seqring-${Date.now().toString(36)}-${poolCount++}-${Math.random().toString(36).slice(2)}`;
+  private readonly stopWatching = new AbortController();
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Starts one worker and resolves once it is ready to take elements. */
+  async spawn(): Promise<Member> {
+    if (this.closed) throw new Error('pool: closed');
+    if (isNode) await prepareNode();
+    const id = this.nextId++;
+    const worker = this.options.factory ? this.options.factory() : await builtinWorker();
+    const { port1, port2 } = new MessageChannel();
+    const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
+    const member: Member = { id, worker, port: port1, api, dead: false };
+    this.members.set(id, member);
+    this.watch(member);
+    port1.onmessage = (e: MessageEvent) => this.options.onMessage(member, e.data);
+    if (isNode) (port1 as unknown as { unref?: () => void }).unref?.();
+
+    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
+    const init: WorkerInit = { ...this.options.init(id), workerId: id, valuePort: port2, lockName };
+    try {
+      await withTimeout(api.start(Comlink.transfer(init, [port2 as unknown as Transferable])), START_TIMEOUT_MS, member, `worker ${id} did not start within ${START_TIMEOUT_MS} ms`);
+    } catch (error) {
+      this.kill(member);
+      throw error;
+    }
+    if (lockName !== undefined) this.watchLock(member, lockName);
+    return member;
+  }
+
+  private watch(member: Member): void {
+    const w = member.worker;
+    const died = (reason: string) => () => this.died(member, reason);
+    if (isNodeWorker(w)) {
+      w.on('error', (e: unknown) => this.died(member, `worker error: ${e instanceof Error ? e.message : String(e)}`));
+      w.on('messageerror', died('a message from the worker could not be read'));
+      w.on('exit', (code: unknown) => this.died(member, `worker exited (code ${String(code)})`));
+      w.unref?.(); // a pool never keeps Node alive on its own; pending reads keep a timer instead
+      return;
+    }
+    const target = w as unknown as EventTarget;
+    target.addEventListener('error', (e) => {
+      (e as Event).preventDefault?.();
+      this.died(member, `worker error: ${(e as ErrorEvent).message ?? 'unknown'}`);
+    });
+    target.addEventListener('messageerror', died('a message from the worker could not be read'));
+  }
+
+  /** The lock the worker holds for life is granted to us only once the worker is gone. */
+  private watchLock(member: Member, name: string): void {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator!.locks!;
+    locks
+      .request(name, { signal: this.stopWatching.signal }, () => {
+        this.died(member, 'the worker stopped (closed, terminated or crashed)');
+      })
+      .catch(() => {}); // aborted at close
+  }
+
+  private died(member: Member, reason: string): void {
+    if (member.dead || this.closed) return;
+    member.dead = true;
+    member.deathReason = reason;
+    this.members.delete(member.id);
+    this.kill(member);
+    this.options.onDeath(member, reason);
+  }
+
+  /** Ends a worker that is hung or misbehaving; its death is reported as usual. */
+  terminate(member: Member, reason: string): void {
+    this.died(member, reason);
+  }
+
+  private kill(member: Member): void {
+    member.dead = true;
+    this.members.delete(member.id);
+    member.port.onmessage = null;
+    member.port.close();
+    try {
+      member.api[Comlink.releaseProxy]();
+    } catch {
+      // already released
+    }
+    void Promise.resolve(member.worker.terminate()).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopWatching.abort();
+    const all = [...this.members.values()];
+    this.members.clear();
+    for (const m of all) this.kill(m);
+  }
+}
+
+function hasLocks(): boolean {
+  return !isNode && typeof (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks === 'object';
+}
+
+/** Rejects if `p` takes longer than `ms`, or if the worker dies first. */
+function withTimeout<T>(p: Promise<T>, ms: number, member: Member, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    const poll = setInterval(() => {
+      if (member.dead) reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`));
+    }, 50);
+    const done = () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+    };
+    p.then(
+      (v) => (done(), resolve(v)),
+      (e: unknown) => (done(), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * What runs inside each worker: rebuild the pipeline from the plan once, then
+ * evaluate the elements the reader requests.
+ *
+ * Shared transport: a loop claims REQUESTED slots (lowest index first),
+ * evaluates, writes the value into the slot and publishes it (slots.ts rows
+ * 2, 4, 5, 7). When there is nothing to claim it blocks in `Atomics.wait` on
+ * the request counter with a finite timeout, and every timeout yields to the
+ * event loop once so the worker stays responsive.
+ *
+ * Transfer transport: requests arrive on the value port and results go back
+ * on it, with their ArrayBuffers transferred: one message per element, which
+ * is the price of having no shared memory.
+ */
+import { fromPlan, type KernelCallRef, type Plan } from '../plan/plan.js';
+import { seterr } from '../seq/errors.js';
+import type { Seq } from '../seq/seq.js';
+import { factories } from '../ops/factories.js';
+import { KernelRuntime } from '../kernels/runtime.js';
+import { Ring } from '../ring/ring.js';
+import { H_REQUESTS } from '../ring/layout.js';
+import { FAILED, READY, type Claim } from '../ring/slots.js';
+import {
+  KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError, write,
+  type Encoding,
+} from '../ring/codec.js';
+import { S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/** How long a worker blocks waiting for requests before it looks at its event loop. */
+const IDLE_WAIT_MS = 20;
+
+export type ExposedFunctions = Readonly<Record<string, (...args: never[]) => unknown>>;
+
+interface Pipeline {
+  readonly seq: Seq<unknown>;
+  /** Set when the pipeline's last step is a kernel over one source: it writes into the slot directly. */
+  readonly kernelTail: { readonly call: KernelCallRef; readonly source: Seq<unknown> } | undefined;
+  readonly kernels: KernelRuntime | undefined;
+}
+
+function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memory: WebAssembly.Memory | undefined): Pipeline {
+  let kernels: KernelRuntime | undefined;
+  if (plan.usesKernels) {
+    if (!init.kernelModules) throw new Error('worker: the plan uses kernels but no kernel modules were sent');
+    // Kernels import the ring's memory when there is one, so they can write into slots.
+    kernels = KernelRuntime.create(init.kernelModules as never, memory ?? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }));
+  }
+  const k = kernels;
+  const seq = fromPlan(plan, {
+    factories: factories as never,
+    functions,
+    kernel: (call) => {
+      if (!k) throw new Error('worker: kernel runtime missing');
+      const f = (input: unknown) => k.run(call as never, input as never);
+      Object.defineProperty(f, 'name', { value: call.kernel });
+      return f;
+    },
+  });
+  const root = plan.nodes[plan.root]!;
+  let kernelTail: Pipeline['kernelTail'];
+  if (kernels && memory && root.op === 'smap' && root.args.length === 2 && root.args[0]!.t === 'kernel' && root.args[1]!.t === 'seq') {
+    const src = root.args[1] as { t: 'seq'; id: number };
+    kernelTail = { call: (root.args[0] as { t: 'kernel'; call: KernelCallRef }).call, source: rebuildSource(plan, src.id, functions, k) };
+  }
+  return { seq, kernelTail, kernels };
+}
+
+/** The sequence of plan node `id` (rebuilding the prefix of the plan up to it). */
+function rebuildSource(plan: Plan, id: number, functions: ExposedFunctions, k: KernelRuntime | undefined): Seq<unknown> {
+  return fromPlan({ ...plan, root: id, nodes: plan.nodes.slice(0, id + 1) }, {
+    factories: factories as never,
+    functions,
+    kernel: (call) => (input: unknown) => k!.run(call as never, input as never),
+  });
+}
+
+function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+/** One worker's state: its rebuilt pipeline and, once attached, the ring. */
+export class WorkerRuntime {
+  private pipeline: Pipeline;
+  private ring: Ring | undefined;
+
+  private constructor(
+    private readonly init: WorkerInit,
+    private readonly functions: ExposedFunctions,
+  ) {
+    seterr(init.errorMode);
+    this.pipeline = rebuild(init.plan, functions, init, undefined);
+  }
+
+  /** Called once, through Comlink, by the reader. */
+  static async start(init: WorkerInit, functions: ExposedFunctions): Promise<WorkerRuntime> {
+    const runtime = new WorkerRuntime(init, functions);
+    if (init.onWorkerStart !== undefined) {
+      const hook = functions[init.onWorkerStart] as ((worker: number) => unknown) | undefined;
+      if (typeof hook !== 'function') throw new TypeError(`onWorkerStart: the worker module exposes no function named ${init.onWorkerStart}`);
+      await hook(init.workerId);
+    }
+    if (init.lockName !== undefined) holdLifeLock(init.lockName);
+    serveRequests(init.valuePort, () => runtime.pipeline);
+    if (init.memory) runtime.attach(init.memory);
+    return runtime;
+  }
+
+  /** Shared transport: takes the ring and starts claiming slots. */
+  attach(memory: WebAssembly.Memory): void {
+    if (this.ring) return; // started with the ring already: a prefetch has one ring for life
+    // Kernels now run on the ring's memory, so that they can write into slots.
+    this.pipeline = rebuild(this.init.plan, this.functions, this.init, memory);
+    const ring = (this.ring = Ring.attach(memory));
+    void runSharedLoop(ring, this.init, this.pipeline).catch((e: unknown) =>
+      post(this.init.valuePort, { type: 'crash', error: serializeError(e) }),
+    );
+  }
+}
+
+/** Holds a Web Lock until this worker dies, so the reader can tell (browsers have no worker exit event). */
+function holdLifeLock(name: string): void {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) return;
+  void locks.request(name, () => new Promise<never>(() => {}));
+}
+
+async function evaluate(pipeline: Pipeline, index: number): Promise<unknown> {
+  const v = pipeline.seq.get(index);
+  return v instanceof Promise ? await v : v;
+}
+
+async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): Promise<void> {
+  const id = init.workerId;
+  const port = init.valuePort;
+  for (;;) {
+    if (ring.closed) return;
+    ring.beat(id);
+    const seen = ring.requestsSeen();
+    const claim = ring.slots.claimLowest(id);
+    if (!claim) {
+      const r = Atomics.wait(ring.words, H_REQUESTS, seen, IDLE_WAIT_MS);
+      if (r === 'timed-out') await yieldToEventLoop();
+      continue;
+    }
+    await fillSlot(ring, claim, pipeline, port);
+  }
+}
+
+/** Evaluates the claimed element and publishes it (slots.ts rows 4, 5 or 7). */
+async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> {
+  const at = ring.dataOffset(claim.slot);
+  try {
+    if (pipeline.kernelTail && (await writeKernelOutput(ring, claim, pipeline, at))) return;
+    const value = await evaluate(pipeline, claim.index);
+    if (!ring.slots.stillClaimed(claim)) {
+      ring.slots.finish(claim, READY); // the window moved on: frees the slot (row 7)
+      return;
+    }
+    const e = planEncoding(value);
+    if (e.kind !== KIND_CLONE && encodedBytes(e) <= ring.slotBytes) {
+      publishEncoded(ring, claim, e, at);
+    } else {
+      // Not ring-shaped, or bigger than a slot: the value travels by structured clone.
+      ring.setField(claim.slot, S_KIND, KIND_CLONE);
+      post(port, { type: 'value', slot: claim.slot, ticket: claim.ticket, value });
+      ring.slots.finish(claim, READY);
+    }
+  } catch (error) {
+    const text = encodeError(error, ring.slotBytes);
+    if (text.byteLength <= ring.slotBytes) {
+      new Uint8Array(ring.buffer).set(text, at);
+      ring.setField(claim.slot, S_KIND, KIND_ERROR);
+      ring.setField(claim.slot, S_META_BYTES, text.byteLength);
+    } else {
+      ring.setField(claim.slot, S_KIND, KIND_CLONE);
+      post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serializeError(error) });
+    }
+    ring.slots.finish(claim, FAILED);
+  }
+}
+
+function publishEncoded(ring: Ring, claim: Claim, e: Encoding, at: number): void {
+  write(e, ring.buffer, at);
+  ring.setField(claim.slot, S_KIND, e.kind);
+  ring.setField(claim.slot, S_DTYPE, e.dtype);
+  ring.setField(claim.slot, S_BYTES, e.dataBytes);
+  ring.setField(claim.slot, S_META_BYTES, e.meta?.byteLength ?? 0);
+  ring.slots.finish(claim, READY);
+}
+
+/**
+ * The kernel fast path: the source element is evaluated, then the kernel
+ * writes its output straight into the slot. Returns false when the output
+ * does not fit the slot (the caller then takes the ordinary path).
+ */
+async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, at: number): Promise<boolean> {
+  const { call, source } = pipeline.kernelTail!;
+  let input = source.get(claim.index);
+  if (input instanceof Promise) input = await input;
+  const kernels = pipeline.kernels!;
+  const out = kernels.outputOf(call as never, input as never);
+  if (out.byteLength + 256 > ring.slotBytes) return false;
+  const image = kernels.runInto(call as never, input as never, at);
+  const e = planEncoding(image); // the data leaf is already in place: write() skips it
+  if (encodedBytes(e) > ring.slotBytes) return false;
+  publishEncoded(ring, claim, e, at);
+  return true;
+}
+
+/** Requests on the value port: the transfer transport, and the element that sizes the ring. */
+function serveRequests(port: MessagePort, pipeline: () => Pipeline): void {
+  port.onmessage = async (event: MessageEvent<ToWorker>) => {
+    const m = event.data;
+    if (m.type === 'close') {
+      port.close();
+      return;
+    }
+    try {
+      const transfer: Transferable[] = [];
+      const value = detachable(await evaluate(pipeline(), m.index), transfer);
+      post(port, { type: 'result', ticket: m.ticket, value }, transfer);
+    } catch (error) {
+      post(port, { type: 'failure', ticket: m.ticket, error: serializeError(error) });
+    }
+  };
+}
+
+/**
+ * The value with each typed array copied into a buffer of its own, and those
+ * buffers to transfer. The copy is needed: the worker's pipeline may still
+ * hold the original (a cache, a view into a source), and transferring that
+ * would detach it under the worker's feet.
+ */
+function detachable(value: unknown, out: Transferable[], depth = 0): unknown {
+  if (isTypedArray(value)) {
+    const own = value.slice();
+    out.push(own.buffer as ArrayBuffer);
+    return own;
+  }
+  if (depth < 8 && Array.isArray(value)) return value.map((v) => detachable(v, out, depth + 1));
+  if (depth < 8 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) o[k] = detachable(v, out, depth + 1);
+    return o;
+  }
+  return value;
+}
+
+const channel = typeof MessageChannel !== 'undefined' ? new MessageChannel() : undefined;
+/** One turn of the event loop, without setTimeout's clamping. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!channel) return void setTimeout(resolve, 0);
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
