@@ -30,9 +30,11 @@ export class AsyncBackend implements Backend {
     this.capacityTotal = maxBuffered + 1;
   }
 
-  hasCapacity(): boolean {
-    return !this.closed && this.jobs.size < this.capacityTotal;
+  room(): number {
+    return this.closed ? 0 : this.capacityTotal - this.jobs.size;
   }
+
+  flush(): void {}
 
   start(index: number): Job {
     const job: Job = { index, token: this.nextToken++ };
@@ -54,6 +56,7 @@ export class AsyncBackend implements Backend {
 
   private async evaluate(job: Job, r: Running): Promise<void> {
     let outcome: { ok: true } | { ok: false; error: Error };
+    await null; // settle after start() has returned, never inside it
     try {
       let v = this.seq.get(job.index);
       if (v instanceof Promise) v = await v;

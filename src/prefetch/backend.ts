@@ -35,8 +35,10 @@ export interface BackendEvents {
 
 export interface Backend {
   readonly transport: 'shared' | 'transfer' | 'async';
-  /** Whether one more element can start now. */
-  hasCapacity(): boolean;
+  /** How many more elements can start now. */
+  room(): number;
+  /** Tells workers about the elements started since the last flush (one wake-up for a batch). */
+  flush(): void;
   /** How many elements the backend can hold at once (ring slots, or elements in flight). */
   readonly capacityTotal: number;
   start(index: number): Job;

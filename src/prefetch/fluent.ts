@@ -5,10 +5,10 @@ import { prefetch, type PrefetchOptions, type PrefetchedSeq } from './prefetch.j
 declare module '../seq/seq.js' {
   interface Seq<T> {
     /** `prefetch(this, options)`: evaluate elements ahead of the reader, in workers. */
-    prefetch(options?: PrefetchOptions): PrefetchedSeq<T>;
+    prefetch(options?: PrefetchOptions): PrefetchedSeq<Awaited<T>>;
   }
 }
 
-Seq.prototype.prefetch = function <T>(this: Seq<T>, options?: PrefetchOptions): PrefetchedSeq<T> {
+Seq.prototype.prefetch = function <T>(this: Seq<T>, options?: PrefetchOptions): PrefetchedSeq<Awaited<T>> {
   return prefetch(this, options);
 };

@@ -151,7 +151,7 @@ class Prefetched<T> implements PrefetchedSeq<T> {
  * await p.close();
  * ```
  */
-export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): PrefetchedSeq<T> {
+export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): PrefetchedSeq<Awaited<T>> {
   if (options === null || typeof options !== 'object') throw new TypeError('prefetch: options must be an object');
   checkOptions(options);
   const site = creationSite();
@@ -196,7 +196,7 @@ export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): Prefetc
     });
   }
   reader.attach(backend);
-  const p = new Prefetched<T>(reader, backend, length);
+  const p = new Prefetched<Awaited<T>>(reader, backend, length);
   dropped.register(p, reader, p);
 
   const signal = options.signal;

@@ -81,9 +81,20 @@ export class Reader implements BackendEvents {
   /** Moves the window to start at `index`, dropping what it no longer wants. */
   private moveWindow(index: number): void {
     const { maxBuffered, length } = this.options;
-    if (index === this.cursor) return;
+    const old = this.cursor;
+    if (index === old) return;
     this.cursor = index;
     const last = Math.min(length - 1, index + maxBuffered);
+    if (old >= 0 && index > old && index <= old + maxBuffered) {
+      // A step forward inside the window: only the elements stepped over can fall out of it.
+      for (let k = old; k < index; k++) {
+        const e = this.entries.get(k);
+        if (e && e.waiters.length === 0 && e.leases === 0) this.drop(e);
+      }
+      for (let k = Math.max(index + 1, old + maxBuffered + 1); k <= last; k++) this.ensure(k);
+      return;
+    }
+    // A jump: restart the window, cancelling whatever nobody waits for or holds.
     for (const entry of [...this.entries.values()]) {
       const wanted = entry.index >= index && entry.index <= last;
       if (!wanted && entry.waiters.length === 0 && entry.leases === 0) this.drop(entry);
@@ -109,16 +120,47 @@ export class Reader implements BackendEvents {
     else if (entry.state === 'done') this.backend.discard(job);
   }
 
-  /** Starts queued elements while the backend has room: waited-for ones first, then the window in order. */
+  /**
+   * Starts queued elements while the backend has room: waited-for ones first,
+   * then the window in order. Read-ahead starts in batches (a quarter of the
+   * window) so that workers are woken once per batch, not once per element;
+   * an element someone waits for starts at once.
+   */
   private pump(): void {
     if (this.closedBy) return;
-    while (this.backend.hasCapacity()) {
+    let room = this.backend.room();
+    if (room === 0 && this.makeRoomForWaiters()) room = this.backend.room();
+    const batch = Math.max(1, this.options.maxBuffered >> 2);
+    while (room > 0) {
       const next = this.nextToStart();
-      if (!next) break;
+      if (!next || (next.waiters.length === 0 && room < batch && this.anyRunning())) break;
       next.state = 'running';
       next.job = this.backend.start(next.index);
+      room--;
     }
+    this.backend.flush();
     this.failIfStarved();
+  }
+
+  /**
+   * Someone waits for an element that has no slot while read-ahead holds the
+   * slots: give up the farthest read-ahead element so the waited one can start.
+   */
+  private makeRoomForWaiters(): boolean {
+    let waiting = false;
+    let victim: Entry | undefined;
+    for (const e of this.entries.values()) {
+      if (e.state === 'queued' && e.waiters.length > 0) waiting = true;
+      else if (e.state !== 'queued' && e.waiters.length === 0 && e.leases === 0 && (!victim || e.index > victim.index)) victim = e;
+    }
+    if (!waiting || !victim) return false;
+    this.drop(victim);
+    return true;
+  }
+
+  private anyRunning(): boolean {
+    for (const e of this.entries.values()) if (e.state === 'running') return true;
+    return false;
   }
 
   private nextToStart(): Entry | undefined {
@@ -137,7 +179,7 @@ export class Reader implements BackendEvents {
 
   /** Leases hold every slot and someone waits for another element: it could never come, so say so. */
   private failIfStarved(): void {
-    if (this.backend.hasCapacity() || this.leased < this.backend.capacityTotal) return;
+    if (this.backend.room() > 0 || this.leased < this.backend.capacityTotal) return;
     for (const e of this.entries.values()) {
       if (e.state !== 'queued' || e.waiters.length === 0) continue;
       const error = new RangeError(

@@ -116,15 +116,27 @@ export class WorkerBackend implements Backend {
 
   // ---- Backend -----------------------------------------------------------------
 
-  hasCapacity(): boolean {
-    if (this.closed) return false;
-    if (this.ring) return this.freeSlot() >= 0;
+  room(): number {
+    if (this.closed) return 0;
+    if (this.ring) {
+      let free = 0;
+      for (let s = 0; s < this.capacityTotal; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) free++;
+      return free;
+    }
     // No ring yet (shared: still to be sized by the first element; transfer: never).
-    if (this.transport === 'shared') return !this.sizing;
+    if (this.transport === 'shared') return this.sizing ? 0 : 1;
     let inFlight = 0;
     for (const r of this.jobs.values()) if (r.kind === 'message') inFlight++;
-    return inFlight < this.capacityTotal;
+    return this.capacityTotal - inFlight;
   }
+
+  flush(): void {
+    if (!this.announce) return;
+    this.announce = false;
+    this.ring?.slots.announce(); // row 1, once for the batch
+  }
+
+  private announce = false;
 
   private freeSlot(): number {
     for (let s = 0; s < this.capacityTotal; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
@@ -135,7 +147,8 @@ export class WorkerBackend implements Backend {
     const job: Job = { index, token: this.nextToken++ };
     if (this.ring) {
       const slot = this.freeSlot();
-      const ticket = this.ring.slots.request(slot, index); // row 1
+      const ticket = this.ring.slots.request(slot, index); // row 1 (announced by flush)
+      this.announce = true;
       this.bySlot[slot] = job;
       this.jobs.set(job, { kind: 'slot', slot, ticket });
     } else {
@@ -237,6 +250,7 @@ export class WorkerBackend implements Backend {
         }
         r.settled = true;
         if (this.transport === 'shared' && !this.ring) this.sizeRing(m.type === 'result' ? m.value : undefined);
+        if (this.transport === 'transfer' && !this.hasOpenMessages()) this.letProcessExit();
         if (m.type === 'result') {
           r.value = m.value;
           this.events.settled(job, { ok: true });
@@ -430,8 +444,13 @@ export class WorkerBackend implements Backend {
   // ---- Node: keep the process alive only while elements are out ----------------------
 
   private keepProcessAlive(): void {
-    if (this.keepAlive || this.transport !== 'shared' || typeof process === 'undefined') return;
+    if (this.keepAlive || this.closed || typeof process === 'undefined') return;
     this.keepAlive = setInterval(() => {}, 1000);
+  }
+
+  private hasOpenMessages(): boolean {
+    for (const r of this.jobs.values()) if (r.kind === 'message' && !r.settled) return true;
+    return false;
   }
 
   private letProcessExit(): void {

@@ -11,7 +11,8 @@
  *
  * | # | from      | actor  | Atomics op                        | to        | when                                             |
  * |---|-----------|--------|-----------------------------------|-----------|--------------------------------------------------|
- * | 1 | FREE      | reader | store (ticket+1), add+notify REQ  | REQUESTED | the window wants element S_INDEX                 |
+ * | 1 | FREE      | reader | store (ticket+1); add+notify REQ  | REQUESTED | the window wants element S_INDEX (one add+notify |
+ * |   |           |        |   once per batch (`announce`)     |           | wakes workers for a whole batch of requests)     |
  * | 2 | REQUESTED | worker | compareExchange                   | CLAIMED   | a worker takes the request (lowest index first)  |
  * | 3 | REQUESTED | reader | compareExchange                   | FREE      | the window moved before any worker took it       |
  * | 4 | CLAIMED   | worker | compareExchange, add+notify EVT   | READY     | the value is in the slot                         |
@@ -83,9 +84,13 @@ export class SlotTable {
     Atomics.store(this.words, slotWord(slot, S_INDEX), index);
     // publish: the index is visible before the request is.
     Atomics.store(this.words, at, word(REQUESTED, ticket));
+    return ticket;
+  }
+
+  /** Row 1, second half: wakes workers for the requests made since the last call. */
+  announce(): void {
     Atomics.add(this.words, H_REQUESTS, 1);
     Atomics.notify(this.words, H_REQUESTS);
-    return ticket;
   }
 
   /**

@@ -1,0 +1,140 @@
+// Per-element transforms of uint8 images into float32: toFloat32 and normalize.
+// Both compute out = x * a + b in f32 (a multiply, then an add, each rounded),
+// exactly what src/kernels/reference.ts does with Math.fround.
+import { param } from './abi';
+
+/** Converts 16 bytes at `p` into four f32x4 and writes `x * a + b` at `q`. */
+// @ts-ignore: decorator
+@inline function affine16(p: usize, q: usize, a: v128, b: v128): void {
+  const v = v128.load(p);
+  const lo = i16x8.extend_low_i8x16_u(v);
+  const hi = i16x8.extend_high_i8x16_u(v);
+  const f0 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo));
+  const f1 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo));
+  const f2 = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi));
+  const f3 = f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi));
+  v128.store(q, f32x4.add(f32x4.mul(f0, a), b));
+  v128.store(q, f32x4.add(f32x4.mul(f1, a), b), 16);
+  v128.store(q, f32x4.add(f32x4.mul(f2, a), b), 32);
+  v128.store(q, f32x4.add(f32x4.mul(f3, a), b), 48);
+}
+
+/** uint8 → float32, `x * scale + offset`. params: [scale, offset]. Any layout. */
+export function toFloat32(
+  src: usize, dst: usize, width: i32, height: i32, channels: i32,
+  outWidth: i32, outHeight: i32, outChannels: i32, params: usize,
+): void {
+  const n = <usize>width * <usize>height * <usize>channels;
+  const a = param(params, 0);
+  const b = param(params, 1);
+  const av = f32x4.splat(a);
+  const bv = f32x4.splat(b);
+  let i: usize = 0;
+  for (; i + 16 <= n; i += 16) affine16(src + i, dst + (i << 2), av, bv);
+  for (; i < n; i++) {
+    store<f32>(dst + (i << 2), <f32>load<u8>(src + i) * a + b);
+  }
+}
+
+/**
+ * uint8 HWC → float32, per channel c: out = x * a[c] + b[c] with
+ * a[c] = 1 / (255 * std[c]) and b[c] = -mean[c] / std[c], all in f32; that is
+ * (x / 255 - mean[c]) / std[c] up to f32 rounding.
+ * params: [layout (0 = chw, 1 = hwc), mean[channels], std[channels]].
+ * a and b overwrite std and mean in the params block.
+ */
+export function normalize(
+  src: usize, dst: usize, width: i32, height: i32, channels: i32,
+  outWidth: i32, outHeight: i32, outChannels: i32, params: usize,
+): void {
+  const c = <usize>channels;
+  const meanAt = params + 4;
+  const stdAt = meanAt + (c << 2);
+  for (let k: usize = 0; k < c; k++) {
+    const m = load<f32>(meanAt + (k << 2));
+    const s = load<f32>(stdAt + (k << 2));
+    store<f32>(stdAt + (k << 2), <f32>1 / (<f32>255 * s));
+    store<f32>(meanAt + (k << 2), -m / s);
+  }
+  const pixels = <usize>width * <usize>height;
+  if (param(params, 0) == 1 || c == 1) normalizeHwc(src, dst, pixels, c, stdAt, meanAt);
+  else normalizeChw(src, dst, pixels, c, stdAt, meanAt);
+}
+
+/** A vector of coefficients whose lane l is coef[(start + l) % c]. */
+// @ts-ignore: decorator
+@inline function pattern(coef: usize, start: usize, c: usize): v128 {
+  let v = f32x4.splat(load<f32>(coef + ((start % c) << 2)));
+  v = f32x4.replace_lane(v, 1, load<f32>(coef + (((start + 1) % c) << 2)));
+  v = f32x4.replace_lane(v, 2, load<f32>(coef + (((start + 2) % c) << 2)));
+  v = f32x4.replace_lane(v, 3, load<f32>(coef + (((start + 3) % c) << 2)));
+  return v;
+}
+
+function normalizeHwc(src: usize, dst: usize, pixels: usize, c: usize, a: usize, b: usize): void {
+  const n = pixels * c;
+  let i: usize = 0;
+  if (<usize>12 % c == 0) {
+    // The channel pattern repeats every 12 elements (c = 1, 2, 3, 4, 6, 12):
+    // three coefficient vectors cover a period. Loads read 16 bytes.
+    const a0 = pattern(a, 0, c), a1 = pattern(a, 4, c), a2 = pattern(a, 8, c);
+    const b0 = pattern(b, 0, c), b1 = pattern(b, 4, c), b2 = pattern(b, 8, c);
+    for (; i + 16 <= n; i += 12) {
+      const v = v128.load(src + i);
+      const lo = i16x8.extend_low_i8x16_u(v);
+      const hi = i16x8.extend_high_i8x16_u(v);
+      const q = dst + (i << 2);
+      v128.store(q, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), a0), b0));
+      v128.store(q, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), a1), b1), 16);
+      v128.store(q, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), a2), b2), 32);
+    }
+  }
+  for (; i < n; i++) {
+    const k = (i % c) << 2;
+    store<f32>(dst + (i << 2), <f32>load<u8>(src + i) * load<f32>(a + k) + load<f32>(b + k));
+  }
+}
+
+function normalizeChw(src: usize, dst: usize, pixels: usize, c: usize, a: usize, b: usize): void {
+  const plane = pixels << 2;
+  let p: usize = 0;
+  if (c == 3 || c == 4) {
+    // Four pixels per step: a shuffle gathers each channel's four bytes into
+    // the low byte of four i32 lanes (lanes 16+ read the zero vector).
+    const z = i32x4.splat(0);
+    const a0 = f32x4.splat(load<f32>(a)), a1 = f32x4.splat(load<f32>(a, 4)), a2 = f32x4.splat(load<f32>(a, 8));
+    const b0 = f32x4.splat(load<f32>(b)), b1 = f32x4.splat(load<f32>(b, 4)), b2 = f32x4.splat(load<f32>(b, 8));
+    if (c == 3) {
+      for (; p * 3 + 16 <= pixels * 3; p += 4) {
+        const v = v128.load(src + p * 3);
+        const q = dst + (p << 2);
+        const r = i8x16.shuffle(v, z, 0, 16, 16, 16, 3, 16, 16, 16, 6, 16, 16, 16, 9, 16, 16, 16);
+        const g = i8x16.shuffle(v, z, 1, 16, 16, 16, 4, 16, 16, 16, 7, 16, 16, 16, 10, 16, 16, 16);
+        const bl = i8x16.shuffle(v, z, 2, 16, 16, 16, 5, 16, 16, 16, 8, 16, 16, 16, 11, 16, 16, 16);
+        v128.store(q, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(r), a0), b0));
+        v128.store(q + plane, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(g), a1), b1));
+        v128.store(q + plane * 2, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(bl), a2), b2));
+      }
+    } else {
+      const a3 = f32x4.splat(load<f32>(a, 12)), b3 = f32x4.splat(load<f32>(b, 12));
+      for (; p + 4 <= pixels; p += 4) {
+        const v = v128.load(src + (p << 2));
+        const q = dst + (p << 2);
+        const r = i8x16.shuffle(v, z, 0, 16, 16, 16, 4, 16, 16, 16, 8, 16, 16, 16, 12, 16, 16, 16);
+        const g = i8x16.shuffle(v, z, 1, 16, 16, 16, 5, 16, 16, 16, 9, 16, 16, 16, 13, 16, 16, 16);
+        const bl = i8x16.shuffle(v, z, 2, 16, 16, 16, 6, 16, 16, 16, 10, 16, 16, 16, 14, 16, 16, 16);
+        const al = i8x16.shuffle(v, z, 3, 16, 16, 16, 7, 16, 16, 16, 11, 16, 16, 16, 15, 16, 16, 16);
+        v128.store(q, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(r), a0), b0));
+        v128.store(q + plane, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(g), a1), b1));
+        v128.store(q + plane * 2, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(bl), a2), b2));
+        v128.store(q + plane * 3, f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(al), a3), b3));
+      }
+    }
+  }
+  for (; p < pixels; p++) {
+    for (let k: usize = 0; k < c; k++) {
+      const x = <f32>load<u8>(src + p * c + k);
+      store<f32>(dst + k * plane + (p << 2), x * load<f32>(a + (k << 2)) + load<f32>(b + (k << 2)));
+    }
+  }
+}

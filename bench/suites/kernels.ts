@@ -1,0 +1,76 @@
+/**
+ * Kernel throughput: normalize a uint8 224×224×3 HWC image to float32 CHW,
+ * images per second on one thread, WebAssembly (SIMD) against the plain-JS
+ * reference, measured in the same run with interleaved repetitions.
+ *
+ * - `kernels.normalize.wasm_per_s`: the worker path, `KernelRuntime.runInto`
+ *   writing into a slot of a shared memory (input copied into scratch).
+ * - `kernels.normalize.wasm_fresh_per_s`: the main-thread kernel call, which also
+ *   copies the output into a fresh Float32Array.
+ * - `kernels.normalize.js_per_s`: src/kernels/reference.ts (a fresh array per image).
+ *
+ * Runs in the bench page and in Node (`node --import tsx -e "…run(console.log)"`).
+ */
+import { KernelRuntime, kernelModules, loadKernels, normalize } from '../../src/kernels.js';
+import { normalize as normalizeJs } from '../../src/kernels/reference.js';
+
+type Report = (name: string, value: number, unit: string) => void;
+
+const WIDTH = 224, HEIGHT = 224, CHANNELS = 3;
+const ROUNDS = 5;
+const ROUND_MS = 200; // ROUNDS × ROUND_MS ≈ 1 s per method
+
+/** Images per second of `step`, run repeatedly for about `ms` milliseconds. */
+function rate(step: () => void, ms: number): number {
+  let count = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    step();
+    count++;
+    now = performance.now();
+  }
+  return count / ((now - start) / 1000);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export async function run(report: Report): Promise<void> {
+  await loadKernels();
+  const data = new Uint8Array(WIDTH * HEIGHT * CHANNELS);
+  let seed = 12345;
+  for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  const image = { data, width: WIDTH, height: HEIGHT, channels: CHANNELS };
+  const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+  const kernel = normalize(options);
+  const slotBytes = WIDTH * HEIGHT * CHANNELS * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(slotBytes / 65536), maximum: 1024, shared: true });
+  const runtime = KernelRuntime.create(await kernelModules(), memory);
+  let sink = 0;
+  const methods: Record<string, () => void> = {
+    wasm_per_s: () => {
+      sink += runtime.runInto(kernel.kernelCall, image, 0).data[7];
+    },
+    wasm_fresh_per_s: () => {
+      sink += kernel(image).data[7];
+    },
+    js_per_s: () => {
+      sink += normalizeJs(image, options).data[7];
+    },
+  };
+  const rates: Record<string, number[]> = {};
+  for (const name of Object.keys(methods)) {
+    rate(methods[name], 50); // warm up (JIT tiers, scratch growth)
+    rates[name] = [];
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, step] of Object.entries(methods)) rates[name].push(rate(step, ROUND_MS));
+  }
+  if (Number.isNaN(sink)) throw new Error('kernels bench: NaN in the output');
+  for (const name of Object.keys(methods)) report(`kernels.normalize.${name}`, median(rates[name]), 'images/s');
+}

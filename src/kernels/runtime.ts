@@ -1,0 +1,233 @@
+/**
+ * KernelRuntime: kernel modules instantiated over one WebAssembly.Memory (in a
+ * worker, the ring's shared memory), running kernel calls with their output
+ * written at a given byte offset (a ring slot) or into fresh arrays.
+ *
+ * Scratch: inputs that are not already in the memory, the params blocks and
+ * the intermediates of chained calls go to a region only this runtime uses.
+ * It comes from `memory.grow(delta)`, whose return value (the old size in
+ * pages) makes [old, old + delta) pages ours even when several workers grow
+ * the same shared memory at once. The region is reused while big enough.
+ */
+import { checkOptions, encodeParams, paramsLength } from './options.js';
+import { describeInput, outputShape, type InputShape } from './shape.js';
+import type { ImageLike, KernelCall, KernelModule, KernelPlan, KernelSpec, OptionValue, OutputShape, Pixels } from './types.js';
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+/** The signature every kernel export has (see assembly/abi.ts). */
+type KernelExport = (
+  src: number, dst: number, width: number, height: number, channels: number,
+  outWidth: number, outHeight: number, outChannels: number, params: number,
+) => void;
+
+interface Loaded {
+  exports: WebAssembly.Exports;
+  specs: Record<string, KernelSpec>;
+}
+
+/** One step of a plan, resolved against the loaded specs. */
+interface Step {
+  call: KernelCall;
+  spec: KernelSpec;
+  options: Record<string, OptionValue>;
+}
+
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+export class KernelRuntime {
+  readonly memory: WebAssembly.Memory;
+  private readonly loaded = new Map<string, Loaded>();
+  private readonly checked = new WeakMap<KernelCall, Step>();
+  /** Buffers seen from `memory.buffer` (a grow replaces the object, not the memory). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private scratchStart = 0;
+  private scratchBytes = 0;
+
+  private constructor(memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.buffers.add(memory.buffer);
+  }
+
+  /**
+   * Instantiates every module against `memory` (imported as `env.memory`).
+   * @example
+   * const memory = new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true });
+   * const runtime = KernelRuntime.create(await kernelModules(), memory);
+   */
+  static create(modules: Record<string, KernelModule>, memory: WebAssembly.Memory): KernelRuntime {
+    const runtime = new KernelRuntime(memory);
+    for (const [name, m] of Object.entries(modules)) runtime.add(name, m);
+    return runtime;
+  }
+
+  /** Instantiates one more module (or replaces the one of that name). */
+  add(name: string, { module, specs }: KernelModule): void {
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory: this.memory,
+        abort: () => {
+          throw new Error(`kernel module '${name}' aborted`);
+        },
+      },
+    });
+    this.loaded.set(name, { exports: instance.exports, specs });
+  }
+
+  /** Whether a module of that name is instantiated here. */
+  has(name: string): boolean {
+    return this.loaded.has(name);
+  }
+
+  /** The output `plan` makes of `input`, after checking both (errors name the kernel). */
+  outputOf(plan: KernelPlan, input: ImageLike): OutputShape {
+    const steps = this.steps(plan);
+    let shape: InputShape = describeInput(steps[0].call.kernel, input);
+    let out!: OutputShape;
+    for (const step of steps) {
+      out = outputShape(step.call.kernel, step.spec, step.options, shape);
+      shape = { ...out, data: shape.data };
+    }
+    return out;
+  }
+
+  /**
+   * Runs `plan` on `input`, writing the output at `byteOffset` of the memory
+   * (4-aligned for float32 output); returns an image whose data is a view there.
+   */
+  runInto(plan: KernelPlan, input: ImageLike, byteOffset: number): ImageLike {
+    return this.execute(plan, input, byteOffset);
+  }
+
+  /** Runs `plan` on `input` and returns an image with freshly allocated data. */
+  run(plan: KernelPlan, input: ImageLike): ImageLike {
+    const out = this.execute(plan, input, undefined);
+    return { ...out, data: out.data.slice() };
+  }
+
+  private steps(plan: KernelPlan): Step[] {
+    const calls: readonly KernelCall[] = Array.isArray(plan) ? plan : [plan as KernelCall];
+    if (calls.length === 0) throw new RangeError('KernelRuntime: a kernel chain needs at least one call');
+    return calls.map((call) => this.step(call));
+  }
+
+  private step(call: KernelCall): Step {
+    let step = this.checked.get(call);
+    if (step) return step;
+    if (typeof call !== 'object' || call === null || typeof call.kernel !== 'string') {
+      throw new TypeError('KernelRuntime: expected a kernel call { module, kernel, options }');
+    }
+    const loaded = this.loaded.get(call.module);
+    if (!loaded) {
+      throw new RangeError(`${call.kernel}: kernel module '${call.module}' is not loaded in this runtime`);
+    }
+    const spec = loaded.specs[call.kernel];
+    if (!spec) throw new RangeError(`${call.kernel}: module '${call.module}' has no kernel of that name`);
+    step = { call, spec, options: checkOptions(call.kernel, spec, call.options) };
+    this.checked.set(call, step);
+    return step;
+  }
+
+  private execute(plan: KernelPlan, input: ImageLike, target: number | undefined): ImageLike {
+    const steps = this.steps(plan);
+    const first = describeInput(steps[0].call.kernel, input);
+    // Shapes of every step, and the scratch each needs (params, intermediates).
+    const shapes: OutputShape[] = [];
+    let shape: InputShape = first;
+    let scratch = 0;
+    const paramsAt: number[] = [];
+    for (const step of steps) {
+      const out = outputShape(step.call.kernel, step.spec, step.options, shape);
+      paramsAt.push(scratch);
+      scratch += align(4 * paramsLength(step.call.kernel, step.spec, step.options, shape.channels));
+      shapes.push(out);
+      shape = { ...out, data: shape.data };
+    }
+    const last = shapes[shapes.length - 1];
+    if (target !== undefined) this.checkTarget(steps[steps.length - 1].call.kernel, last, target);
+
+    const inBytes = first.data.byteLength;
+    const inputHere = this.inMemory(first.data, target, last.byteLength);
+    const inputAt = scratch;
+    if (!inputHere) scratch += align(inBytes);
+    const outAt: number[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const isLast = k === steps.length - 1;
+      if (isLast && target !== undefined) break;
+      outAt.push(scratch);
+      scratch += align(shapes[k].byteLength);
+    }
+    const base = this.reserve(scratch);
+    const buffer = this.memory.buffer;
+
+    let src: number;
+    if (inputHere) src = first.data.byteOffset;
+    else {
+      src = base + inputAt;
+      new Uint8Array(buffer, src, inBytes).set(new Uint8Array(first.data.buffer, first.data.byteOffset, inBytes));
+    }
+    let w = first.width, h = first.height, c = first.channels, dtype = first.dtype;
+    const params = new Float32Array(buffer);
+    for (let k = 0; k < steps.length; k++) {
+      const { call, spec, options } = steps[k];
+      const out = shapes[k];
+      const dst = k === steps.length - 1 && target !== undefined ? target : base + outAt[k];
+      const p = base + paramsAt[k];
+      encodeParams(call.kernel, spec, options, c, params, p / 4);
+      const fn = this.loaded.get(call.module)!.exports[spec.exports[dtype]!] as KernelExport;
+      fn(src, dst, w, h, c, out.width, out.height, out.channels, p);
+      src = dst;
+      w = out.width; h = out.height; c = out.channels; dtype = out.dtype;
+    }
+    const count = last.width * last.height * last.channels;
+    const data: Pixels = last.dtype === 'float32' ? new Float32Array(buffer, src, count) : new Uint8Array(buffer, src, count);
+    return { data, width: last.width, height: last.height, channels: last.channels, layout: last.layout };
+  }
+
+  private checkTarget(kernel: string, out: OutputShape, byteOffset: number): void {
+    if (!Number.isInteger(byteOffset) || byteOffset < 0) {
+      throw new TypeError(`${kernel}: byteOffset must be an integer >= 0, got ${byteOffset}`);
+    }
+    if (out.dtype === 'float32' && byteOffset % 4 !== 0) {
+      throw new RangeError(`${kernel}: byteOffset ${byteOffset} must be a multiple of 4 for float32 output`);
+    }
+    if (byteOffset + out.byteLength > this.memory.buffer.byteLength) {
+      throw new RangeError(`${kernel}: output of ${out.byteLength} bytes at ${byteOffset} runs past the memory`);
+    }
+  }
+
+  /** Whether `data` can be read in place: it lies in this memory and does not overlap the output. */
+  private inMemory(data: Pixels, target: number | undefined, outBytes: number): boolean {
+    if (data.buffer !== this.memory.buffer && !this.buffers.has(data.buffer)) return false;
+    if (target === undefined) return true;
+    const start = data.byteOffset;
+    const end = start + data.byteLength;
+    return end <= target || start >= target + outBytes;
+  }
+
+  /** Start of a scratch region of at least `bytes` bytes that belongs to this runtime alone. */
+  private reserve(bytes: number): number {
+    if (bytes <= this.scratchBytes) return this.scratchStart;
+    const pages = Math.ceil(bytes / PAGE);
+    let old: number;
+    try {
+      old = this.memory.grow(pages);
+    } catch (cause) {
+      throw new RangeError(`KernelRuntime: cannot grow the memory by ${pages} pages of scratch`, { cause });
+    }
+    this.buffers.add(this.memory.buffer);
+    if (this.scratchBytes > 0 && old * PAGE === this.scratchStart + this.scratchBytes) {
+      this.scratchBytes += pages * PAGE; // nobody grew in between: extend our region
+    } else {
+      this.scratchStart = old * PAGE;
+      this.scratchBytes = pages * PAGE;
+    }
+    return this.scratchStart;
+  }
+
+  /** The scratch region this runtime owns, as [start, end) byte offsets (for tests and debugging). */
+  get scratch(): { start: number; end: number } {
+    return { start: this.scratchStart, end: this.scratchStart + this.scratchBytes };
+  }
+}

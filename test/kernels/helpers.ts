@@ -1,0 +1,65 @@
+/** Shared test helpers for the kernel tests: real photos, seeded randomness, comparisons. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import type { ImageLike } from '../../src/kernels.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const photos = path.resolve(repoRoot, '../shared/data/photos');
+
+/** Decodes a photo: PNGs as RGBA (channels 4), JPEGs as RGB (channels 3). */
+export function photo(name: string): ImageLike<Uint8Array> {
+  const bytes = readFileSync(path.join(photos, name));
+  if (name.endsWith('.png')) {
+    const png = PNG.sync.read(bytes);
+    return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
+  }
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
+  return { data: img.data, width: img.width, height: img.height, channels: 3 };
+}
+
+/** Keeps the first `channels` channels of an interleaved uint8 image (RGBA → RGB, grey PNG → 1 channel). */
+export function keepChannels(image: ImageLike<Uint8Array>, channels: number): ImageLike<Uint8Array> {
+  const c = image.channels ?? image.data.length / (image.width * image.height);
+  const pixels = image.width * image.height;
+  const out = new Uint8Array(pixels * channels);
+  for (let p = 0; p < pixels; p++) for (let k = 0; k < channels; k++) out[p * channels + k] = image.data[p * c + k];
+  return { data: out, width: image.width, height: image.height, channels };
+}
+
+/** A small seeded PRNG; the seed is printed so a failure can be replayed. */
+export function mulberry32(seed: number): () => number {
+  console.log(`random seed was ${seed}`);
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomImage(random: () => number, width: number, height: number, channels: number): ImageLike<Uint8Array> {
+  const data = new Uint8Array(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+  return { data, width, height, channels };
+}
+
+/** Asserts two images are identical: shape, layout, and every value bit for bit. */
+export function assertSameImage(actual: ImageLike, expected: ImageLike, what: string): void {
+  assert.equal(actual.width, expected.width, `${what}: width`);
+  assert.equal(actual.height, expected.height, `${what}: height`);
+  assert.equal(actual.channels, expected.channels, `${what}: channels`);
+  assert.equal(actual.layout, expected.layout, `${what}: layout`);
+  assert.equal(actual.data.constructor, expected.data.constructor, `${what}: data type`);
+  assert.equal(actual.data.length, expected.data.length, `${what}: data length`);
+  for (let i = 0; i < actual.data.length; i++) {
+    if (!Object.is(actual.data[i], expected.data[i])) {
+      assert.fail(`${what}: value ${i} is ${actual.data[i]}, expected ${expected.data[i]}`);
+    }
+  }
+}

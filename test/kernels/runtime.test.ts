@@ -1,0 +1,172 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import {
+  KernelRuntime, hwcToChw, kernelModules, loadKernels, normalize, resizeBilinear, toFloat32,
+  type KernelModule,
+} from '../../src/kernels.js';
+import * as reference from '../../src/kernels/reference.js';
+import { assertSameImage, mulberry32, photo, randomImage } from './helpers.js';
+
+const PAGE = 65536;
+let modules: Record<string, KernelModule>;
+
+before(async () => {
+  await loadKernels();
+  modules = await kernelModules();
+});
+
+function sharedMemory(pages: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: pages, maximum: 4096, shared: true });
+}
+
+test('kernelModules lists the built-ins under "seqring" with JSON specs', () => {
+  assert.ok(modules.seqring.module instanceof WebAssembly.Module);
+  assert.deepEqual(Object.keys(modules.seqring.specs).sort(), ['grayscale', 'hwcToChw', 'normalize', 'resizeBilinear', 'toFloat32']);
+  assert.deepEqual(JSON.parse(JSON.stringify(modules.seqring.specs)), modules.seqring.specs);
+});
+
+test('runInto writes the output at the byte offset and not one byte outside it', () => {
+  const memory = sharedMemory(8);
+  const runtime = KernelRuntime.create(modules, memory);
+  new Uint8Array(memory.buffer).fill(0xa5);
+  const image = photo('rocket.jpg');
+  const call = normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }).kernelCall;
+  const shape = runtime.outputOf(call, image);
+  assert.deepEqual(shape, { dtype: 'float32', width: 640, height: 427, channels: 3, layout: 'chw', byteLength: 640 * 427 * 3 * 4 });
+  // The memory is too small for the output: the offset check says so before any write.
+  assert.throws(() => runtime.runInto(call, image, 12), { name: 'RangeError', message: /runs past the memory/ });
+  memory.grow(50);
+  new Uint8Array(memory.buffer).fill(0xa5);
+  const offset = 3 * PAGE + 12;
+  const out = runtime.runInto(call, image, offset);
+  assert.equal(out.data.byteOffset, offset);
+  assert.equal(out.data.length, 640 * 427 * 3);
+  assert.ok(out.data.buffer instanceof SharedArrayBuffer);
+  assertSameImage(out, reference.normalize(image, call.options as never), 'ring output');
+  const bytes = new Uint8Array(memory.buffer);
+  const { start } = runtime.scratch;
+  assert.ok(start >= 58 * PAGE, 'scratch lies in pages grown after the ring');
+  for (let i = 0; i < start; i++) {
+    if (i >= offset && i < offset + shape.byteLength) continue;
+    if (bytes[i] !== 0xa5) assert.fail(`byte ${i} outside the slot [${offset}, ${offset + shape.byteLength}) changed to ${bytes[i]}`);
+  }
+});
+
+test('runInto rejects a float32 output at a byte offset that is not a multiple of 4', () => {
+  const runtime = KernelRuntime.create(modules, sharedMemory(4));
+  const image = randomImage(mulberry32(1), 4, 4, 3);
+  assert.throws(() => runtime.runInto(toFloat32().kernelCall, image, 6), { name: 'RangeError', message: /multiple of 4/ });
+});
+
+test('an input already in the memory is read in place: no scratch is grown for it', () => {
+  const memory = sharedMemory(4);
+  const runtime = KernelRuntime.create(modules, memory);
+  const image = randomImage(mulberry32(2), 33, 17, 3);
+  const inMemory = new Uint8Array(memory.buffer, 1000, image.data.length);
+  inMemory.set(image.data);
+  const out = runtime.runInto(hwcToChw().kernelCall, { ...image, data: inMemory }, 2 * PAGE);
+  assert.equal(memory.buffer.byteLength, 4 * PAGE, 'memory did not grow');
+  assertSameImage(out, reference.hwcToChw(image), 'in-place input');
+  // Overlapping input and output: the input is copied to scratch first.
+  const overlap = runtime.runInto(hwcToChw().kernelCall, { ...image, data: inMemory }, 1000);
+  assertSameImage(overlap, reference.hwcToChw(image), 'overlapping input');
+  assert.ok(memory.buffer.byteLength > 4 * PAGE, 'scratch was grown for the copy');
+});
+
+test('scratch is reused while big enough and grown when an input is larger', () => {
+  const memory = sharedMemory(1);
+  const runtime = KernelRuntime.create(modules, memory);
+  const call = toFloat32({ scale: 2 }).kernelCall;
+  const random = mulberry32(3);
+  const small = randomImage(random, 100, 100, 3);
+  runtime.run(call, small);
+  const first = runtime.scratch;
+  const pages = memory.buffer.byteLength / PAGE;
+  runtime.run(call, randomImage(random, 50, 50, 3));
+  assert.deepEqual(runtime.scratch, first);
+  assert.equal(memory.buffer.byteLength / PAGE, pages);
+  const big = randomImage(random, 400, 300, 3);
+  assertSameImage(runtime.run(call, big), reference.toFloat32(big, { scale: 2 }), 'after growing');
+  assert.ok(runtime.scratch.end - runtime.scratch.start >= 400 * 300 * 3 * 5);
+});
+
+test('two runtimes on one shared memory get disjoint scratch and correct results', () => {
+  const memory = sharedMemory(1);
+  const a = KernelRuntime.create(modules, memory);
+  const b = KernelRuntime.create(modules, memory);
+  const random = mulberry32(4);
+  const call = toFloat32({ offset: 1 }).kernelCall;
+  const images = [randomImage(random, 64, 64, 3), randomImage(random, 200, 100, 4), randomImage(random, 300, 300, 3)];
+  const outs = [];
+  for (const image of images) {
+    outs.push([a.run(call, image).data, b.run(call, image).data]);
+    const [ra, rb] = [a.scratch, b.scratch];
+    assert.ok(ra.end <= rb.start || rb.end <= ra.start, `scratch [${ra.start}, ${ra.end}) and [${rb.start}, ${rb.end}) overlap`);
+  }
+  const last = images[2];
+  assertSameImage(b.run(call, last), reference.toFloat32(last, { offset: 1 }), 'runtime b');
+  assertSameImage(a.run(call, last), reference.toFloat32(last, { offset: 1 }), 'runtime a');
+  for (const [x, y] of outs) assert.deepEqual(x, y);
+});
+
+test('workers growing one shared memory at once get disjoint scratch regions', async () => {
+  const memory = sharedMemory(1);
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    parentPort.once('message', async ({ modules, memory }) => {
+      const { tsImport } = await import('tsx/esm/api');
+      const { KernelRuntime } = await tsImport(workerData.runtime, workerData.runtime);
+      const runtime = KernelRuntime.create(modules, memory);
+      const regions = [];
+      for (let k = 1; k <= 20; k++) {
+        const data = new Uint8Array(k * 7000 * 3).fill(k);
+        const out = runtime.run({ module: 'seqring', kernel: 'toFloat32', options: {} }, { data, width: k * 7000, height: 1 });
+        if (out.data[out.data.length - 1] !== k) throw new Error('wrong result');
+        regions.push(runtime.scratch);
+      }
+      parentPort.postMessage(regions);
+    });`;
+  const runtimeUrl = new URL('../../src/kernels/runtime.ts', import.meta.url).href;
+  const workers = [0, 1, 2].map(() => new Worker(source, { eval: true, workerData: { runtime: runtimeUrl }}));
+  const results = await Promise.all(workers.map((w) => new Promise<{ start: number; end: number }[]>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.postMessage({ modules, memory });
+  })));
+  await Promise.all(workers.map((w) => w.terminate()));
+  const finals = results.map((r) => r[r.length - 1]);
+  for (let i = 0; i < finals.length; i++) {
+    for (let j = i + 1; j < finals.length; j++) {
+      assert.ok(finals[i].end <= finals[j].start || finals[j].end <= finals[i].start, `workers ${i} and ${j} share scratch`);
+    }
+  }
+});
+
+test('a chain runs as one call: resize then normalize, straight into the slot', () => {
+  const memory = sharedMemory(1);
+  const runtime = KernelRuntime.create(modules, memory);
+  const image = photo('astronaut.png');
+  const chain = [resizeBilinear({ width: 224, height: 224 }).kernelCall, normalize({ mean: 0.5, std: 0.25, layout: 'hwc' }).kernelCall];
+  const shape = runtime.outputOf(chain, image);
+  assert.deepEqual(shape, { dtype: 'float32', width: 224, height: 224, channels: 4, layout: 'hwc', byteLength: 224 * 224 * 16 });
+  memory.grow(Math.ceil(shape.byteLength / PAGE));
+  const out = runtime.runInto(chain, image, 0);
+  const expected = reference.normalize(reference.resizeBilinear(image, { width: 224, height: 224 }), { mean: 0.5, std: 0.25, layout: 'hwc' });
+  assertSameImage(out, expected, 'chain');
+});
+
+test('outputOf fails only the element: a bad input is a RangeError naming the kernel', () => {
+  const runtime = KernelRuntime.create(modules, sharedMemory(1));
+  assert.throws(
+    () => runtime.outputOf(resizeBilinear({ width: 2, height: 2 }).kernelCall, { data: new Uint8Array(5), width: 1, height: 1, channels: 5 }),
+    { name: 'RangeError', message: /^resizeBilinear: image has 5 channels/ },
+  );
+  assert.throws(() => runtime.outputOf({ module: 'nope', kernel: 'x', options: {} }, { data: new Uint8Array(1), width: 1, height: 1 }), {
+    name: 'RangeError', message: /module 'nope' is not loaded/,
+  });
+  // A JSON call from a worker is checked too.
+  assert.throws(() => runtime.outputOf({ module: 'seqring', kernel: 'normalize', options: { mean: 0 } }, { data: new Uint8Array(3), width: 1, height: 1 }), {
+    name: 'RangeError', message: /option 'std' is required/,
+  });
+});
