@@ -45,7 +45,7 @@ declare global {
 }
 
 /** Suites in the order they run. */
-const suiteNames = ['kernels', 'prefetch'];
+const suiteNames = ['kernels', 'prefetch', 'pipeline'];
 
 const modules = import.meta.glob<Suite>('./suites/*.ts');
 

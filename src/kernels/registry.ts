@@ -165,7 +165,11 @@ function makeKernel(call: KernelCall): Kernel {
     kernel: call.kernel,
     options: checkOptions(call.kernel, spec, call.options),
   });
-  const kernel = (image: ImageLike): ImageLike => runtimeFor(call).run(kernelCall, image);
+  // An image still on its way (from an async step, e.g. a decode in a worker) gives a promise of the output.
+  const kernel = (image: ImageLike): ImageLike =>
+    image instanceof Promise
+      ? (image.then((ready: ImageLike) => runtimeFor(call).run(kernelCall, ready)) as unknown as ImageLike)
+      : runtimeFor(call).run(kernelCall, image);
   Object.defineProperty(kernel, 'name', { value: call.kernel });
   Object.defineProperty(kernel, 'kernelCall', { value: kernelCall, enumerable: true });
   return kernel as Kernel;

@@ -131,9 +131,17 @@ export class Reader implements BackendEvents {
     let room = this.backend.room();
     if (room === 0 && this.makeRoomForWaiters()) room = this.backend.room();
     const batch = Math.max(1, this.options.maxBuffered >> 2);
+    let queued = 0;
+    let ahead = 0;
+    for (const e of this.entries.values()) {
+      if (e.state === 'queued') queued++;
+      else if (!e.consumed) ahead++;
+    }
+    // Start read-ahead a batch at a time, unless so little is ahead that the reader might catch up.
+    const go = Math.min(room, queued) >= batch || ahead < batch;
     while (room > 0) {
       const next = this.nextToStart();
-      if (!next || (next.waiters.length === 0 && room < batch && this.anyRunning())) break;
+      if (!next || (next.waiters.length === 0 && !go)) break;
       next.state = 'running';
       next.job = this.backend.start(next.index);
       room--;
@@ -156,11 +164,6 @@ export class Reader implements BackendEvents {
     if (!waiting || !victim) return false;
     this.drop(victim);
     return true;
-  }
-
-  private anyRunning(): boolean {
-    for (const e of this.entries.values()) if (e.state === 'running') return true;
-    return false;
   }
 
   private nextToStart(): Entry | undefined {

@@ -13,7 +13,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring } from '../ring/ring.js';
-import { H_EVENTS, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
+import { H_EVENTS, H_READER_WAITING, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
 import { CLAIMED, FAILED, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
 import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, type SerializedError, type ValueKind } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
@@ -320,7 +320,9 @@ export class WorkerBackend implements Backend {
         lastCheck = now;
         this.checkLiveness(now);
       }
+      Atomics.store(ring.words, H_READER_WAITING, 1);
       await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
+      Atomics.store(ring.words, H_READER_WAITING, 0);
     }
   }
 

@@ -186,13 +186,7 @@ export function serializeError(e: unknown, depth = 0): SerializedError {
   return { name: 'Error', message: String(e) };
 }
 
-/** Error text for a FAILED slot, cut to fit. */
-export function encodeError(e: unknown, maxBytes: number): Uint8Array {
-  let bytes = encoder.encode(JSON.stringify(serializeError(e)));
-  if (bytes.byteLength > maxBytes) {
-    const s = serializeError(e);
-    bytes = encoder.encode(JSON.stringify({ name: s.name, message: s.message.slice(0, Math.max(0, maxBytes / 2 - 64)) }));
-    if (bytes.byteLength > maxBytes) bytes = encoder.encode(JSON.stringify({ name: 'Error', message: '' }).slice(0, maxBytes));
-  }
-  return bytes;
+/** Error text for a FAILED slot (whole: one that does not fit a slot travels by message instead). */
+export function encodeError(e: SerializedError): Uint8Array {
+  return encoder.encode(JSON.stringify(e));
 }

@@ -32,6 +32,10 @@ export const H_EVENTS = 4;
 export const H_CLOSED = 5;
 /** Debug mode: 1 = the reader poisons slot data on release. */
 export const H_POISON = 6;
+/** Workers blocked in Atomics.wait on H_REQUESTS: the reader skips the notify when there are none. */
+export const H_SLEEPERS = 7;
+/** 1 while the reader waits on H_EVENTS: workers skip the notify otherwise. */
+export const H_READER_WAITING = 8;
 /** One heartbeat word per worker, bumped by the worker while it runs its loop. */
 export const H_HEARTBEAT = 16;
 export const MAX_WORKERS = 48;

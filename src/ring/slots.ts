@@ -26,9 +26,12 @@
  * Only the reader writes S_INDEX (before row 1 publishes it). Only the worker
  * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES and
  * S_META_BYTES (before rows 4/5 publish them). Workers wait on H_REQUESTS, the
- * reader waits on H_EVENTS; every wait has a finite timeout.
+ * reader waits on H_EVENTS; every wait has a finite timeout. A waiter counts
+ * itself in H_SLEEPERS / H_READER_WAITING before it waits, so the other side
+ * notifies only when someone sleeps: every add happens before the check, and
+ * a waiter that loaded the counter before the add wakes at once ('not-equal').
  */
-import { H_EVENTS, H_REQUESTS, S_INDEX, S_STATE, S_WORKER, slotWord } from './layout.js';
+import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, S_WORKER, slotWord } from './layout.js';
 
 export const FREE = 0;
 export const REQUESTED = 1;
@@ -90,7 +93,19 @@ export class SlotTable {
   /** Row 1, second half: wakes workers for the requests made since the last call. */
   announce(): void {
     Atomics.add(this.words, H_REQUESTS, 1);
-    Atomics.notify(this.words, H_REQUESTS);
+    // A worker that read H_REQUESTS before this add cannot sleep through it (its wait
+    // compares the value), so only workers already asleep need the (costly) wake-up.
+    if (Atomics.load(this.words, H_SLEEPERS) > 0) Atomics.notify(this.words, H_REQUESTS);
+  }
+
+  /** A worker with nothing to claim sleeps until a request is announced, at most `ms`. */
+  sleepUntilRequested(seen: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
+    Atomics.add(this.words, H_SLEEPERS, 1);
+    try {
+      return Atomics.wait(this.words, H_REQUESTS, seen, ms);
+    } finally {
+      Atomics.sub(this.words, H_SLEEPERS, 1);
+    }
   }
 
   /**
@@ -191,7 +206,8 @@ export class SlotTable {
       Atomics.compareExchange(this.words, at, seen, word(FREE, claim.ticket)); // row 7
     }
     Atomics.add(this.words, H_EVENTS, 1);
-    Atomics.notify(this.words, H_EVENTS);
+    // Same reasoning as announce(): only a reader already waiting needs waking.
+    if (Atomics.load(this.words, H_READER_WAITING) !== 0) Atomics.notify(this.words, H_EVENTS);
     return published;
   }
 

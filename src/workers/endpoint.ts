@@ -54,12 +54,13 @@ export async function parentEndpoint(): Promise<Endpoint> {
 
 /** Starts seqring's own worker entry (used when the plan calls no exposed functions). */
 export async function builtinWorker(): Promise<WorkerLike> {
-  // The entry sits beside this file: entry.ts in the sources (Vite dev, tsx), entry.js once built.
+  // In Node the entry sits beside this file: entry.ts in the sources (tsx), entry.js once built.
   const here = new URL(import.meta.url);
   const ext = here.pathname.endsWith('.ts') ? '.ts' : '.js';
   const url = new URL(`./entry${ext}`, here);
   if (isNode) return nodeWorker(url);
-  return new Worker(url, { type: 'module', name: 'seqring' });
+  // Written out literally so that Vite (dev and build) and other bundlers see and bundle the entry.
+  return new Worker(new URL('./entry.js', import.meta.url), { type: 'module', name: 'seqring' });
 }
 
 /**

@@ -146,14 +146,14 @@ function hasLocks(): boolean {
 /** Rejects if `p` takes longer than `ms`, or if the worker dies first. */
 function withTimeout<T>(p: Promise<T>, ms: number, member: Member, message: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms);
-    const poll = setInterval(() => {
-      if (member.dead) reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`));
-    }, 50);
     const done = () => {
       clearTimeout(timer);
       clearInterval(poll);
     };
+    const timer = setTimeout(() => (done(), reject(new Error(message))), ms);
+    const poll = setInterval(() => {
+      if (member.dead) done(), reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`));
+    }, 50);
     p.then(
       (v) => (done(), resolve(v)),
       (e: unknown) => (done(), reject(e)),

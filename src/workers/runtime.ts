@@ -18,7 +18,6 @@ import type { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Ring } from '../ring/ring.js';
-import { H_REQUESTS } from '../ring/layout.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
 import {
   KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError, write,
@@ -52,7 +51,9 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
     functions,
     kernel: (call) => {
       if (!k) throw new Error('worker: kernel runtime missing');
-      const f = (input: unknown) => k.run(call as never, input as never);
+      // An input still on its way (an async step before the kernel) gives a promise of the output.
+      const f = (input: unknown): unknown =>
+        input instanceof Promise ? input.then((ready) => k.run(call as never, ready as never)) : k.run(call as never, input as never);
       Object.defineProperty(f, 'name', { value: call.kernel });
       return f;
     },
@@ -71,7 +72,8 @@ function rebuildSource(plan: Plan, id: number, functions: ExposedFunctions, k: K
   return fromPlan({ ...plan, root: id, nodes: plan.nodes.slice(0, id + 1) }, {
     factories: factories as never,
     functions,
-    kernel: (call) => (input: unknown) => k!.run(call as never, input as never),
+    kernel: (call) => (input: unknown): unknown =>
+      input instanceof Promise ? input.then((ready) => k!.run(call as never, ready as never)) : k!.run(call as never, input as never),
   });
 }
 
@@ -100,7 +102,7 @@ export class WorkerRuntime {
       if (typeof hook !== 'function') throw new TypeError(`onWorkerStart: the worker module exposes no function named ${init.onWorkerStart}`);
       await hook(init.workerId);
     }
-    if (init.lockName !== undefined) holdLifeLock(init.lockName);
+    if (init.lockName !== undefined) await holdLifeLock(init.lockName);
     serveRequests(init.valuePort, () => runtime.pipeline);
     if (init.memory) runtime.attach(init.memory);
     return runtime;
@@ -119,10 +121,17 @@ export class WorkerRuntime {
 }
 
 /** Holds a Web Lock until this worker dies, so the reader can tell (browsers have no worker exit event). */
-function holdLifeLock(name: string): void {
+async function holdLifeLock(name: string): Promise<void> {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (!locks) return;
-  void locks.request(name, () => new Promise<never>(() => {}));
+  // Resolve only once the lock is ours: the reader asks for it as soon as `start` returns,
+  // and must not be granted it while this worker lives.
+  await new Promise<void>((held) => {
+    void locks.request(name, () => {
+      held();
+      return new Promise<never>(() => {});
+    });
+  });
 }
 
 async function evaluate(pipeline: Pipeline, index: number): Promise<unknown> {
@@ -139,7 +148,7 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
     const seen = ring.requestsSeen();
     const claim = ring.slots.claimLowest(id);
     if (!claim) {
-      const r = Atomics.wait(ring.words, H_REQUESTS, seen, IDLE_WAIT_MS);
+      const r = ring.slots.sleepUntilRequested(seen, IDLE_WAIT_MS);
       if (r === 'timed-out') await yieldToEventLoop();
       continue;
     }
@@ -167,14 +176,15 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
       ring.slots.finish(claim, READY);
     }
   } catch (error) {
-    const text = encodeError(error, ring.slotBytes);
+    const serialized = serializeError(error);
+    const text = encodeError(serialized);
     if (text.byteLength <= ring.slotBytes) {
       new Uint8Array(ring.buffer).set(text, at);
       ring.setField(claim.slot, S_KIND, KIND_ERROR);
       ring.setField(claim.slot, S_META_BYTES, text.byteLength);
     } else {
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
-      post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serializeError(error) });
+      post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serialized });
     }
     ring.slots.finish(claim, FAILED);
   }

@@ -1,0 +1,126 @@
+/**
+ * An image pipeline end to end: uint8 224×224×3 source images held in ONE
+ * shared typed array (so they reach workers without copying), cycled to n
+ * elements, normalized by the WebAssembly kernel in 2 prefetch workers
+ * (writing straight into ring slots), read with `for await` (leased views) on
+ * the main thread. Compared, in the same run, with the same pipeline read on
+ * the main thread without prefetch (the kernel called here, one thread).
+ *
+ * What is timed: one full pass after warm-up. For the prefetch, warm-up reads
+ * the last element (starting the workers and sizing the ring, leaving nothing
+ * else in the window) and waits 100 ms; the pass then starts with a jump to 0,
+ * so no element of it was computed before the clock started. For the main
+ * thread, warm-up is 20 uncounted elements. Every output is checked at a few
+ * positions against src/kernels/reference.ts, and every 256th in full, so the
+ * figures measure real work. Rounds are interleaved, medians reported.
+ */
+import { cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
+import { normalize as normalizeReference } from '../../src/kernels/reference.js';
+
+type Report = (name: string, value: number, unit: string) => void;
+
+const WIDTH = 224, HEIGHT = 224, CHANNELS = 3;
+const S = WIDTH * HEIGHT * CHANNELS;
+const IMAGES = 64;
+const ROUNDS = 3;
+const PASS_SECONDS = 1.5;
+const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+/** Positions checked in every output (spread over the three planes). */
+const PROBES = [0, 1, 777, S / 3 + 5, (2 * S) / 3 + 11, S - 1];
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Output = ImageLike<Float32Array>;
+
+/** Throws unless `out` is image `i`'s normalization (probes always; everything every 256th element). */
+function check(out: Output, i: number, expected: Float32Array[]): void {
+  const want = expected[i % IMAGES];
+  if (out.width !== WIDTH || out.height !== HEIGHT || out.data.length !== S) {
+    throw new Error(`bench pipeline: element ${i} has shape ${out.width}×${out.height}, ${out.data.length} values`);
+  }
+  const all = i % 256 === 0;
+  const n = all ? S : PROBES.length;
+  for (let k = 0; k < n; k++) {
+    const at = all ? k : PROBES[k];
+    if (Math.abs(out.data[at] - want[at]) > 1e-6) {
+      throw new Error(`bench pipeline: element ${i} value ${at} is ${out.data[at]}, the reference says ${want[at]}`);
+    }
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  if (!crossOriginIsolated) throw new Error('bench pipeline: the page is not cross-origin isolated');
+  await loadKernels();
+  const seed = 4242;
+  console.log(`bench pipeline: ${IMAGES} random ${WIDTH}×${HEIGHT}×${CHANNELS} images in one SharedArrayBuffer (mulberry32 seed ${seed})`);
+  const shared = new Uint8Array(new SharedArrayBuffer(S * IMAGES));
+  const rand = mulberry32(seed);
+  for (let k = 0; k < shared.length; k++) shared[k] = (rand() * 256) | 0;
+  const images: ImageLike<Uint8Array>[] = Array.from({ length: IMAGES }, (_, k) => ({
+    data: shared.subarray(k * S, (k + 1) * S),
+    width: WIDTH,
+    height: HEIGHT,
+    channels: CHANNELS,
+  }));
+  const expected = images.map((image) => normalizeReference(image, OPTIONS).data);
+  const kernel = normalize(OPTIONS);
+  const pipeline = (n: number) => smap(kernel, cycle(seq(images), n));
+
+  const prefetched = async (n: number): Promise<number> => {
+    const p: PrefetchedSeq<Output> = prefetch(pipeline(n), { workers: 2, maxBuffered: 16 });
+    try {
+      if (p.transport !== 'shared') console.warn(`bench pipeline: transport is ${p.transport}, not shared`);
+      check(await p.get(n - 1), n - 1, expected);
+      await pause(100);
+      let i = 0;
+      const start = performance.now();
+      for await (const out of p) check(out, i++, expected);
+      const seconds = (performance.now() - start) / 1000;
+      if (i !== n) throw new Error(`bench pipeline: a pass read ${i} of ${n} images`);
+      return n / seconds;
+    } finally {
+      await p.close();
+    }
+  };
+  const mainThread = (n: number): number => {
+    const s = pipeline(n + 20);
+    for (let i = 0; i < 20; i++) check(s.get(n + i), n + i, expected);
+    const start = performance.now();
+    for (let i = 0; i < n; i++) check(s.get(i), i, expected);
+    return n / ((performance.now() - start) / 1000);
+  };
+
+  // Calibration (not reported): n for about PASS_SECONDS per pass.
+  const size = (perSecond: number) => Math.max(200, Math.round(perSecond * PASS_SECONDS));
+  const nPrefetch = size(await prefetched(400));
+  const nMain = size(mainThread(100));
+  console.log(`bench pipeline: n = ${nPrefetch} (prefetch), ${nMain} (main thread) for ~${PASS_SECONDS} s passes`);
+  const rates = { seqring: [] as number[], main: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rates.seqring.push(await prefetched(nPrefetch));
+    rates.main.push(mainThread(nMain));
+    console.log(`bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${rates.seqring.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`);
+    await pause(0);
+  }
+  const unit = 'images/s, uint8 224×224×3 → normalize → float32 CHW, one full pass after warm-up';
+  report('pipeline.image.seqring_per_s', median(rates.seqring), `${unit}, prefetch 2 workers, maxBuffered 16, for await (median of ${ROUNDS})`);
+  report('pipeline.image.main_thread_per_s', median(rates.main), `${unit}, kernel on the main thread, no prefetch (median of ${ROUNDS})`);
+}

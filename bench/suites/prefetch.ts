@@ -1,0 +1,208 @@
+/**
+ * Prefetch throughput and latency in the page (cross-origin isolated, so the
+ * shared ring), against the Comlink baseline measured in the same run.
+ *
+ * What is timed, everywhere: worker start-up is excluded. Each seqring
+ * measurement makes a fresh prefetch, warms it up by reading its LAST element
+ * (which starts the workers, sizes the ring from that element, and leaves a
+ * read-ahead window holding nothing else), waits a moment so every worker has
+ * attached the ring, then times a full pass 0 … n-1 with `for await` (leased
+ * views). The pass starts with a jump to 0, so no element of it was computed
+ * before the clock started. Every element is checked (first and last value
+ * equal to the index), so the figures measure real delivery.
+ * The Comlink baseline (bench/baseline/comlink.ts) excludes start-up the same
+ * way: each worker answers one call before its clock starts.
+ *
+ * Seqring and baseline runs are interleaved (ROUNDS rounds, medians reported)
+ * because the machine is shared and noisy.
+ */
+import { arange, prefetch, remoteFunctions, repeat, smap, type PrefetchedSeq } from '../../src/index.js';
+import { comlinkThroughput } from '../baseline/comlink.js';
+import type { functions } from '../workers/bench.worker.js';
+
+type Report = (name: string, value: number, unit: string) => void;
+
+const ROUNDS = 3;
+/** Target duration of one timed pass. */
+const PASS_SECONDS = 1.5;
+const MAX_BUFFERED = 16;
+const SMALL = 256;
+const LARGE = 150528; // 224 × 224 × 3 float32
+/** Float32 holds every integer up to 2^24 exactly: the per-element check needs that. */
+const MAX_N = 2 ** 24;
+
+const fns = remoteFunctions<typeof functions>(
+  () => new Worker(new URL('../workers/bench.worker.ts', import.meta.url), { type: 'module' }),
+);
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at), hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n for a pass of about PASS_SECONDS at `perSecond`. */
+function sized(perSecond: number, min: number): number {
+  return Math.max(min, Math.min(MAX_N, Math.round(perSecond * PASS_SECONDS)));
+}
+
+/** A prefetch of `filled(i, floats)` for i < n, warmed up as the header says. */
+async function openFilled(n: number, floats: number, workers = 2): Promise<PrefetchedSeq<Float32Array>> {
+  const p = prefetch(smap(fns.filled, arange(n), repeat(floats)), { workers, maxBuffered: MAX_BUFFERED });
+  if (p.transport !== 'shared') console.warn(`bench prefetch: transport is ${p.transport}, not shared`);
+  const last = await p.get(n - 1);
+  if (last[0] !== n - 1) throw new Error(`bench prefetch: warm-up element ${n - 1} arrived wrong (${last[0]})`);
+  await pause(100); // let every worker finish starting and attach the ring
+  return p;
+}
+
+/** Times one full `for await` pass over `p`, checking every element; elements per second. */
+async function timedPass(p: PrefetchedSeq<Float32Array>, floats: number): Promise<number> {
+  let i = 0;
+  const start = performance.now();
+  for await (const v of p) {
+    if (v.length !== floats || v[0] !== i || v[floats - 1] !== i) {
+      throw new Error(`bench prefetch: element ${i} arrived wrong (length ${v.length}, first ${v[0]}, last ${v[floats - 1]})`);
+    }
+    i++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (i !== p.length) throw new Error(`bench prefetch: a pass read ${i} of ${p.length} elements`);
+  return i / seconds;
+}
+
+/** One fresh prefetch, `passes` timed passes (rates in elements/s). */
+async function seqringPasses(n: number, floats: number, passes: number): Promise<number[]> {
+  const p = await openFilled(n, floats);
+  try {
+    const rates: number[] = [];
+    for (let k = 0; k < passes; k++) rates.push(await timedPass(p, floats));
+    return rates;
+  } finally {
+    await p.close();
+  }
+}
+
+/** Seqring against Comlink for one element size, interleaved; medians. */
+async function throughput(label: string, floats: number, transfer: boolean, passes: number) {
+  // Calibration (not reported): size each side's n for about PASS_SECONDS per pass.
+  const guess = floats <= 1024 ? 20_000 : 300;
+  const nSeqring = sized((await seqringPasses(guess, floats, 1))[0], 1000);
+  const nComlink = sized(await comlinkThroughput({ n: Math.max(100, guess >> 3), floats, inFlight: 8, workers: 2, transfer }), 500);
+  console.log(`bench prefetch: ${label}: n = ${nSeqring} (seqring), ${nComlink} (comlink) for ~${PASS_SECONDS} s passes`);
+  const seqring: number[][] = [];
+  const comlink: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const rates = await seqringPasses(nSeqring, floats, passes);
+    seqring.push(rates);
+    const c = await comlinkThroughput({ n: nComlink, floats, inFlight: 8, workers: 2, transfer });
+    comlink.push(c);
+    console.log(
+      `bench prefetch: ${label} round ${round + 1}/${ROUNDS}: seqring ${rates.map((r) => r.toFixed(0)).join(' / ')} per s, comlink${transfer ? ' (transfer)' : ''} ${c.toFixed(0)} per s`,
+    );
+  }
+  return { seqring, comlink };
+}
+
+/** Latency of random `get`s (a restart of the window each time). */
+async function restartLatency(report: Report): Promise<void> {
+  const n = 100_000;
+  const seed = 20240611;
+  console.log(`bench prefetch: restart: 200 gets at random indexes (mulberry32 seed ${seed})`);
+  const rand = mulberry32(seed);
+  const p = await openFilled(n, SMALL);
+  try {
+    const times: number[] = [];
+    for (let k = 0; k < 220; k++) {
+      const i = Math.floor(rand() * n);
+      const start = performance.now();
+      const v = await p.get(i);
+      const ms = performance.now() - start;
+      if (v[0] !== i || v[SMALL - 1] !== i) throw new Error(`bench prefetch: get(${i}) returned ${v[0]}`);
+      if (k >= 20) times.push(ms); // the first 20 warm the workers' code paths
+    }
+    report('prefetch.restart.p50_ms', quantile(times, 0.5), 'ms per get(random i), Float32Array(256), 2 workers, 200 gets after 20 uncounted');
+    report('prefetch.restart.p90_ms', quantile(times, 0.9), 'ms per get(random i), same 200 gets');
+  } finally {
+    await p.close();
+  }
+}
+
+/** The per-index sleep of bench.worker.ts `sleepy`: 5–10 ms. */
+function sleepMs(i: number): number {
+  return 5 + (((i * 2654435761) >>> 0) % 6);
+}
+
+async function seedSleep(report: Report): Promise<void> {
+  const n = 1000, workers = 4;
+  let ideal = 0;
+  for (let i = 0; i < n; i++) ideal += sleepMs(i);
+  ideal /= workers * 1000;
+  const seconds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const p = prefetch(smap(fns.sleepy, arange(n)), { workers, maxBuffered: MAX_BUFFERED });
+    try {
+      if ((await p.get(n - 1))[0] !== n - 1) throw new Error('bench prefetch: sleepy warm-up arrived wrong');
+      await pause(300); // four workers to start on two cores
+      let i = 0;
+      const start = performance.now();
+      for await (const v of p) {
+        if (v[0] !== i) throw new Error(`bench prefetch: sleepy element ${i} arrived wrong (${v[0]})`);
+        i++;
+      }
+      seconds.push((performance.now() - start) / 1000);
+      console.log(`bench prefetch: seed sleep round ${round + 1}/${ROUNDS}: ${seconds.at(-1)!.toFixed(3)} s (ideal ${ideal.toFixed(3)} s)`);
+    } finally {
+      await p.close();
+    }
+  }
+  report('prefetch.seed_sleep_s', median(seconds), `s per full pass, 1000 elements sleeping 5–10 ms, 4 workers, maxBuffered 16, after warm-up (median of ${ROUNDS})`);
+  report('prefetch.seed_sleep_ideal_s', ideal, 's, sum of the sleeps / 4');
+}
+
+export async function run(report: Report): Promise<void> {
+  if (!crossOriginIsolated) throw new Error('bench prefetch: the page is not cross-origin isolated');
+
+  const small = await throughput('small', SMALL, false, 2);
+  const first = small.seqring.map((r) => r[0]);
+  const second = small.seqring.map((r) => r[1]);
+  const unit = 'elements/s, Float32Array(256), 2 workers, one full pass after warm-up';
+  report('prefetch.small.seqring_per_s', median(first), `${unit}, for await, maxBuffered 16 (median of ${ROUNDS})`);
+  report('prefetch.small.comlink_per_s', median(small.comlink), `${unit}, 8 calls in flight, structured clone (median of ${ROUNDS})`);
+  report('prefetch.small.seqring_over_comlink', median(first) / median(small.comlink), 'ratio of the medians');
+  report('prefetch.small.seqring_epoch2_per_s', median(second), 'elements/s, second full pass over the same prefetch');
+  report(
+    'prefetch.epoch2_over_epoch1',
+    median(small.seqring.map(([a, b]) => b / a)),
+    `pass 2 / pass 1 throughput of one prefetch (small case; pass 1 after warm-up), median of ${ROUNDS}`,
+  );
+
+  const large = await throughput('large', LARGE, true, 1);
+  const largeUnit = 'elements/s, Float32Array(150528), 2 workers, one full pass after warm-up';
+  report('prefetch.large.seqring_per_s', median(large.seqring.map((r) => r[0])), `${largeUnit}, for await, maxBuffered 16 (median of ${ROUNDS})`);
+  report('prefetch.large.comlink_transfer_per_s', median(large.comlink), `${largeUnit}, 8 calls in flight, transferred (median of ${ROUNDS})`);
+  report('prefetch.large.seqring_over_comlink', median(large.seqring.map((r) => r[0])) / median(large.comlink), 'ratio of the medians');
+
+  await restartLatency(report);
+  await seedSleep(report);
+}

@@ -1,0 +1,27 @@
+/**
+ * The benchmark's worker module: the element functions the prefetch suite's
+ * pipelines call, exposed the way a user's worker module would expose them.
+ */
+import { exposeFunctions } from '../../src/worker.js';
+
+/** Blocks this worker for `ms` without using the CPU (workers may block). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** 5–10 ms, fixed per index (Knuth's multiplicative hash), so every run sleeps the same total (bench/suites/prefetch.ts repeats this formula). */
+function sleepMs(i: number): number {
+  return 5 + (((i * 2654435761) >>> 0) % 6);
+}
+
+export const functions = {
+  /** A Float32Array of `floats` values, all equal to `i`. */
+  filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
+  /** Sleeps `sleepMs(i)` ms, then returns 4 int32 values equal to `i`. */
+  sleepy: (i: number) => {
+    sleep(sleepMs(i));
+    return new Int32Array(4).fill(i);
+  },
+};
+
+exposeFunctions(functions);

@@ -1,0 +1,61 @@
+/**
+ * The built-in wasm kernels in real Chromium: real photos decoded on the page
+ * go through resizeBilinear → normalize in prefetch workers (writing into the
+ * shared ring) and on the main thread, and must match the plain-JS reference
+ * chain computed on the page. The page (pages/kernels.ts) returns JSON.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { isolatedURL } from './servers.js';
+import type { Comparison, KernelCases } from './pages/kernels.js';
+
+type Result<K extends keyof KernelCases> = Awaited<ReturnType<KernelCases[K]>>;
+
+const photos = ['astronaut.png', 'chelsea.png', 'rocket.jpg', 'camera.png'];
+
+function runCase<K extends keyof KernelCases>(page: Page, name: K): Promise<Result<K>> {
+  return page.evaluate((n) => window.runCase!(n), name) as Promise<Result<K>>;
+}
+
+test.beforeEach(async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${isolatedURL}/e2e/pages/kernels.html`);
+  await expect(page.locator('#status'), `page errors: ${errors.join('; ')}`).toHaveText('ready');
+});
+
+function expectMatchesReference(c: Comparison): void {
+  expect(c.shape, c.name).toEqual({ width: 224, height: 224, channels: 4, layout: 'chw', length: 224 * 224 * 4 });
+  expect(c.wantLength, c.name).toBe(224 * 224 * 4);
+  expect(c.maxAbsDiff, `${c.name}: largest difference at ${c.worstAt}`).toBeLessThanOrEqual(1e-6);
+}
+
+test('real photos through resize → normalize in two workers match the JS reference, as views into the shared ring', async ({ page }) => {
+  const r = await runCase(page, 'photosInWorkers');
+  expect(r.crossOriginIsolated).toBe(true);
+  expect(r.transport).toBe('shared');
+  expect(r.viaLoop.map((c) => c.name)).toEqual(photos);
+  expect(r.viaLoop.map((c) => c.input)).toEqual([[512, 512], [451, 300], [640, 427], [512, 512]]);
+  for (const c of [...r.viaLoop, ...r.viaLease]) expectMatchesReference(c);
+  // Element 0 may size the ring and travel by message; every later output lives in the ring.
+  expect(r.viaLoop.slice(1).map((c) => c.shared)).toEqual([true, true, true]);
+  expect(r.viaLease.map((c) => c.shared)).toEqual([true, true, true, true]);
+});
+
+test('the same kernels called on the main thread match the JS reference', async ({ page }) => {
+  const r = await runCase(page, 'photosOnMainThread');
+  expect(r.map((c) => c.name)).toEqual(photos);
+  for (const c of r) expectMatchesReference(c);
+});
+
+test('a bad image (zero width, or too little data) fails only its own element', async ({ page }) => {
+  const r = await runCase(page, 'badImages');
+  expect(r.map((o) => o.ok)).toEqual([true, false, true, false, true]);
+  for (const o of r) {
+    if (o.ok) expectMatchesReference(o.comparison);
+    else {
+      expect(o.name, o.message).toBe('EvaluationError');
+      expect(o.index).toBe(o.i);
+      expect(o.message, 'names the kernel').toMatch(/resizeBilinear/);
+    }
+  }
+});

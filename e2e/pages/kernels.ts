@@ -1,0 +1,142 @@
+/**
+ * The kernels e2e page: real photos decoded here (fetch, createImageBitmap,
+ * OffscreenCanvas → RGBA ImageData), then the built-in wasm kernels run in
+ * prefetch workers and on this thread, and are compared with the plain-JS
+ * reference chain (src/kernels/reference.ts) computed here. Cases return
+ * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
+ */
+import { EvaluationError, prefetch, seq, smap } from '../../src/index.js';
+import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import * as reference from '../../src/kernels/reference.js';
+import type { ImageLike } from '../../src/kernels/types.js';
+import { exposeCases } from './run-case.js';
+
+export const photos = ['astronaut.png', 'chelsea.png', 'rocket.jpg', 'camera.png'];
+const size = { width: 224, height: 224 };
+/** ImageNet statistics, plus a fourth channel: getImageData gives RGBA. */
+const stats = { mean: [0.485, 0.456, 0.406, 0.5], std: [0.229, 0.224, 0.225, 0.25] };
+
+type Rgba = ImageLike<Uint8ClampedArray>;
+
+async function decode(name: string): Promise<Rgba> {
+  const response = await fetch(`/data/photos/${name}`);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${name}`);
+  const bitmap = await createImageBitmap(await response.blob());
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+  return { data, width, height, channels: 4 };
+}
+
+/** What an output looked like next to the reference, as JSON. */
+export interface Comparison {
+  name: string;
+  input: [number, number];
+  shape: { width: number; height: number; channels: number | undefined; layout: string | undefined; length: number };
+  wantLength: number;
+  maxAbsDiff: number;
+  /** Where the largest difference is (index into data), -1 when none. */
+  worstAt: number;
+  /** Whether the output data is a view into shared memory (the ring). */
+  shared: boolean;
+}
+
+function compare(name: string, image: Rgba, out: ImageLike<Float32Array>): Comparison {
+  const want = reference.normalize(reference.resizeBilinear(image, size), stats);
+  let maxAbsDiff = 0;
+  let worstAt = -1;
+  const n = Math.max(out.data.length, want.data.length);
+  for (let k = 0; k < n; k++) {
+    const d = Math.abs((out.data[k] ?? Number.NaN) - (want.data[k] ?? Number.NaN));
+    if (!(d <= maxAbsDiff)) {
+      maxAbsDiff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+      worstAt = k;
+      if (Number.isNaN(d)) break;
+    }
+  }
+  return {
+    name,
+    input: [image.width, image.height],
+    shape: { width: out.width, height: out.height, channels: out.channels, layout: out.layout, length: out.data.length },
+    wantLength: want.data.length,
+    maxAbsDiff,
+    worstAt,
+    shared: typeof SharedArrayBuffer !== 'undefined' && out.data.buffer instanceof SharedArrayBuffer,
+  };
+}
+
+const pipeline = (images: readonly Rgba[]) => smap(normalize(stats), smap(resizeBilinear(size), seq(images)));
+
+const cases = {
+  /** Real photos through resize → normalize in two built-in workers, against the reference. */
+  async photosInWorkers() {
+    await loadKernels();
+    const images = await Promise.all(photos.map(decode));
+    const p = prefetch(pipeline(images), { workers: 2 });
+    try {
+      const viaLoop: Comparison[] = [];
+      let i = 0;
+      for await (const out of p) {
+        viaLoop.push(compare(photos[i]!, images[i]!, out as ImageLike<Float32Array>));
+        i++;
+      }
+      // A second look at each, by lease (element 0 may have sized the ring by message the first time).
+      const viaLease: Comparison[] = [];
+      for (let k = 0; k < images.length; k++) {
+        const lease = await p.lease(k);
+        viaLease.push(compare(photos[k]!, images[k]!, lease.value as ImageLike<Float32Array>));
+        lease.release();
+      }
+      return { crossOriginIsolated, transport: p.transport, viaLoop, viaLease };
+    } finally {
+      await p.close();
+    }
+  },
+
+  /** The same chain called as plain functions on this thread. */
+  async photosOnMainThread() {
+    await loadKernels();
+    const images = await Promise.all(photos.map(decode));
+    const resize = resizeBilinear(size);
+    const norm = normalize(stats);
+    return images.map((image, i) => compare(photos[i]!, image, norm(resize(image)) as ImageLike<Float32Array>));
+  },
+
+  /** Bad images (zero width, wrong data length) fail only their own elements. */
+  async badImages() {
+    await loadKernels();
+    const [good] = await Promise.all([decode('chelsea.png')]);
+    const zeroWidth: Rgba = { data: new Uint8ClampedArray(0), width: 0, height: 10, channels: 4 };
+    const shortData: Rgba = { data: new Uint8ClampedArray(10), width: 8, height: 8, channels: 4 };
+    const images = [good!, zeroWidth, good!, shortData, good!];
+    const p = prefetch(pipeline(images), { workers: 2 });
+    try {
+      const outcomes = [];
+      // Read the good first element first: the bad ones then fail inside ring slots.
+      for (const i of [0, 1, 2, 3, 4]) {
+        try {
+          const out = (await p.get(i)) as ImageLike<Float32Array>;
+          outcomes.push({ i, ok: true as const, comparison: compare(`element ${i}`, images[i] as Rgba, out) });
+        } catch (e) {
+          const error = e as Error;
+          outcomes.push({
+            i,
+            ok: false as const,
+            name: error.name,
+            index: e instanceof EvaluationError ? e.index : null,
+            message: error.message,
+          });
+        }
+      }
+      return outcomes;
+    } finally {
+      await p.close();
+    }
+  },
+};
+
+export type KernelCases = typeof cases;
+
+exposeCases(cases);

@@ -1,0 +1,45 @@
+/**
+ * The user's worker module of the prefetch e2e page: functions exposed to
+ * prefetched pipelines, some of which misbehave on purpose (throw, kill their
+ * own worker, block).
+ */
+import { exposeFunctions } from '../../src/worker.js';
+
+/** Blocks this worker for `ms` (workers may block; needs shared memory, so isolated pages only). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Ends this worker from inside, mid-element: `close()` stops it once the
+ * current task ends, and the promise that never settles keeps the element
+ * from ever being written. The page sees only its Web Lock being released.
+ */
+function die(): Promise<never> {
+  self.close();
+  return new Promise<never>(() => {});
+}
+
+export const functions = {
+  /** A Float32Array of `floats` values, all equal to `i`. */
+  filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
+  /** Throws a RangeError on element `bad`. */
+  failOn: (i: number, bad: number) => {
+    if (i === bad) throw new RangeError(`element ${i} is bad`);
+    return new Float32Array(4).fill(i);
+  },
+  sleepThen: (i: number, ms: number) => {
+    sleep(ms);
+    return new Int32Array(4).fill(i);
+  },
+  /**
+   * Kills its own worker while computing element `victim`, the first `times`
+   * times (counted in the shared `deaths` array, shared by every worker).
+   */
+  dieOn: (i: number, victim: number, deaths: Int32Array, times: number): Int32Array | Promise<never> => {
+    if (i === victim && Atomics.add(deaths, 0, 1) < times) return die();
+    return new Int32Array(4).fill(i);
+  },
+};
+
+exposeFunctions(functions);

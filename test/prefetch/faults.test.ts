@@ -1,0 +1,261 @@
+/**
+ * When things go wrong: failing elements, dying and hanging workers, close,
+ * abort, bad options, steps that cannot run in a worker. Nothing may hang,
+ * be lost, be duplicated or be torn.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  EvaluationError, arange, prefetch, repeat, seq, seterr, smap, uniter, type PrefetchedSeq,
+} from '../../src/index.js';
+import { fixtureFunctions } from '../helpers/workers.js';
+
+const T = { timeout: 60_000 };
+
+/** Settles within `ms`, or fails the test: a hang is a failure, not a timeout of the whole run. */
+async function within<X>(ms: number, p: Promise<X>, what: string): Promise<X> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAll<T>(p: PrefetchedSeq<T>, map: (v: T) => number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const v of p) out.push(map(v));
+  return out;
+}
+
+describe('prefetch errors', () => {
+  test('a failing element rejects with EvaluationError (index, site, worker stack as cause); the others stay readable', T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.failOn, arange(20), repeat(7)), { workers: 2 });
+    try {
+      const error = await p.get(7).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof EvaluationError, `got ${String(error)}`);
+      assert.equal(error.index, 7);
+      assert.match(error.message, /item 7/);
+      assert.match(error.message, /faults\.test\.ts/, 'names where the prefetch was created');
+      const cause = error.cause as Error;
+      assert.ok(cause instanceof Error);
+      assert.match(cause.message, /element 7 is bad/);
+      // The worker wrapped the user's error (smap's EvaluationError); the user's own error, with
+      // the stack it had in the worker, is at the end of the cause chain.
+      const chain: Error[] = [];
+      for (let e: unknown = cause; e instanceof Error; e = e.cause) chain.push(e);
+      const original = chain[chain.length - 1]!;
+      assert.equal(original.name, 'RangeError');
+      assert.match(String(original.stack), /functions\.worker/, "keeps the worker's stack");
+      for (const i of [6, 8, 0, 19]) assert.equal((await p.get(i))[0], i);
+      await assert.rejects(p.get(7), EvaluationError); // again, still failing, still not fatal
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("seterr('passthrough') rejects with an error of the user's name, message and stack", T, async () => {
+    const { fns } = fixtureFunctions();
+    const before = seterr();
+    seterr('passthrough');
+    try {
+      const p = prefetch(smap(fns.failOn, arange(10), repeat(3)), { workers: 1 });
+      try {
+        const error = (await p.get(3).then(() => undefined, (e: unknown) => e)) as Error;
+        assert.ok(!(error instanceof EvaluationError));
+        assert.equal(error.name, 'RangeError');
+        assert.equal(error.message, 'element 3 is bad');
+        assert.match(String(error.stack), /functions\.worker/);
+      } finally {
+        await p.close();
+      }
+    } finally {
+      seterr(before);
+    }
+  });
+
+  test('an error in a for-await pass ends the loop with that error', T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.failOn, arange(30), repeat(12)), { workers: 2 });
+    try {
+      const seen: number[] = [];
+      await assert.rejects(async () => {
+        for await (const v of p) seen.push(v[0]!);
+      }, (e: EvaluationError) => e.index === 12);
+      assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('prefetch worker deaths', () => {
+  test('a worker that dies mid-element is replaced and the element recomputed: every element once, intact', T, async () => {
+    const { fns } = fixtureFunctions();
+    const deaths = new Int32Array(new SharedArrayBuffer(4));
+    const p = prefetch(smap(fns.dieOn, arange(200), repeat(77), repeat(deaths), repeat(1)), { workers: 2, maxBuffered: 8 });
+    try {
+      const got = await within(30_000, readAll(p, (v) => v[0]!), 'a pass over a prefetch whose worker died');
+      assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i));
+      assert.equal(Atomics.load(deaths, 0), 2, 'the element killed one worker, then succeeded on the second try');
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('an element that kills its worker three times fails with an EvaluationError saying so; others still read', T, async () => {
+    const { fns } = fixtureFunctions();
+    const deaths = new Int32Array(new SharedArrayBuffer(4));
+    const p = prefetch(smap(fns.dieOn, arange(50), repeat(5), repeat(deaths), repeat(1000)), { workers: 2, maxBuffered: 4 });
+    try {
+      const error = await within(30_000, p.get(5).then(() => undefined, (e: unknown) => e), 'reading the killer element');
+      assert.ok(error instanceof EvaluationError, `got ${String(error)}`);
+      assert.equal(error.index, 5);
+      assert.match(error.message, /killed its worker 3 times/);
+      assert.equal(Atomics.load(deaths, 0), 3);
+      assert.equal((await within(20_000, p.get(6), 'an element after the killer'))[0], 6);
+      assert.equal((await p.get(4))[0], 4);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a worker terminated from outside while it computes is noticed and its element recomputed', T, async () => {
+    const { fns, made } = fixtureFunctions();
+    const p = prefetch(smap(fns.sleepThen, arange(20), repeat(300)), { workers: 1, maxBuffered: 2 });
+    try {
+      assert.equal((await p.get(0))[0], 0);
+      const pending = p.get(1);
+      await new Promise((r) => setTimeout(r, 100)); // element 1 (or 2) is being computed now
+      await made[0]!.terminate();
+      assert.equal((await within(20_000, pending, 'the element of a terminated worker'))[0], 1);
+      assert.ok(made.length >= 2, 'a replacement worker was started');
+      assert.equal((await p.get(2))[0], 2);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a worker that hangs longer than `timeout` on one element is replaced; the element then fails after three tries', T, async () => {
+    const { fns, made } = fixtureFunctions();
+    const p = prefetch(smap(fns.hang, arange(10), repeat(3)), { workers: 1, maxBuffered: 2, timeout: 300 });
+    try {
+      assert.equal((await p.get(2))[0], 2);
+      const error = await within(30_000, p.get(3).then(() => undefined, (e: unknown) => e), 'a hung element');
+      assert.ok(error instanceof EvaluationError, `got ${String(error)}`);
+      assert.match(error.message, /more than 300 ms/);
+      assert.ok(made.length >= 4, `each hang replaced the worker (${made.length} made)`);
+      assert.equal((await within(20_000, p.get(4), 'an element after the hung one'))[0], 4);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('prefetch close and abort', () => {
+  test('close() rejects pending reads with AbortError, and every later read', T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.sleepThen, arange(10), repeat(2000)), { workers: 1 });
+    const pending = p.get(0);
+    await new Promise((r) => setTimeout(r, 50));
+    await within(5_000, p.close(), 'close()');
+    await assert.rejects(within(5_000, pending, 'a read pending at close'), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(p.get(1), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(p.lease(1), (e: Error) => e.name === 'AbortError');
+    await p.close(); // twice is harmless
+  });
+
+  test('aborting the signal rejects pending reads with its reason', T, async () => {
+    const { fns } = fixtureFunctions();
+    const controller = new AbortController();
+    const p = prefetch(smap(fns.sleepThen, arange(10), repeat(2000)), { workers: 1, signal: controller.signal });
+    const pending = p.get(0);
+    const reason = new Error('user cancelled');
+    controller.abort(reason);
+    await assert.rejects(within(5_000, pending, 'a read pending at abort'), (e: unknown) => e === reason);
+    await assert.rejects(p.get(1), (e: unknown) => e === reason);
+    await p.close();
+  });
+
+  test('Symbol.asyncDispose closes it (await using)', T, async () => {
+    const p = prefetch(seq([1, 2, 3]), { workers: 1 });
+    assert.equal(await p.get(1), 2);
+    await p[Symbol.asyncDispose]();
+    await assert.rejects(p.get(0), (e: Error) => e.name === 'AbortError');
+  });
+
+  test('a closed prefetch terminates its workers', T, async () => {
+    const { fns, made } = fixtureFunctions();
+    const p = prefetch(smap(fns.addOne, arange(10)), { workers: 2 });
+    assert.equal(await p.get(0), 1);
+    const exited = made.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+    await p.close();
+    await within(5_000, Promise.all(exited), 'the workers exiting');
+  });
+});
+
+describe('prefetch refuses what cannot work', () => {
+  test('bad options throw RangeError at once', () => {
+    const s = seq([1, 2, 3]);
+    assert.throws(() => prefetch(s, { maxBuffered: 0 }), RangeError);
+    assert.throws(() => prefetch(s, { maxBuffered: 1.5 }), RangeError);
+    assert.throws(() => prefetch(s, { workers: -1 }), RangeError);
+    assert.throws(() => prefetch(s, { method: 'thread' as 'worker' }), RangeError);
+    assert.throws(() => prefetch(s, { slotBytes: 0 }), RangeError);
+    assert.throws(() => prefetch(s, { timeout: -5 }), RangeError);
+  });
+
+  test('a closure in the pipeline is a TypeError naming the step and the way out', () => {
+    const inner = (x: number) => x + 1;
+    assert.throws(
+      () => prefetch(smap(inner, arange(5)), { workers: 1 }),
+      (e: Error) => e instanceof TypeError && /smap/.test(e.message) && /inner/.test(e.message) && /method: 'async'/.test(e.message) && /exposeFunctions/.test(e.message),
+    );
+  });
+
+  test('a source that cannot be sent to a worker (an iterator) is a TypeError naming its step', () => {
+    function* gen() {
+      yield 1;
+    }
+    assert.throws(() => prefetch(uniter(gen(), { size: 1 }), { workers: 1 }), (e: Error) => e instanceof TypeError && /uniter/.test(e.message));
+  });
+
+  test('a remote function called on this thread says it runs only in workers', () => {
+    const { fns } = fixtureFunctions();
+    assert.throws(() => fns.addOne(1), (e: Error) => e instanceof TypeError && /only in prefetch workers/.test(e.message));
+  });
+
+  test('an unknown onWorkerStart function rejects the reads instead of hanging', T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.addOne, arange(5)), { workers: 1, onWorkerStart: 'noSuchFunction' });
+    try {
+      await assert.rejects(within(20_000, p.get(0), 'a read with a bad onWorkerStart'), /noSuchFunction/);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('prefetch errors bigger than a slot', () => {
+  test('an error that does not fit its slot arrives whole, message, stack and cause', T, async () => {
+    const { fns } = fixtureFunctions();
+    // slotBytes 64: the serialized error (messages, stacks) is far larger than a slot.
+    const p = prefetch(smap(fns.failOn, arange(20), repeat(9)), { workers: 1, slotBytes: 64 });
+    try {
+      assert.equal((await p.get(8))[0], 8);
+      const error = await p.get(9).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof EvaluationError);
+      const chain: Error[] = [];
+      for (let e: unknown = error; e instanceof Error; e = e.cause) chain.push(e);
+      const original = chain[chain.length - 1]!;
+      assert.equal(original.message, 'element 9 is bad');
+      assert.match(String(original.stack), /functions\.worker/);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Kernels in prefetch workers: the kernel writes its output straight into the
+ * ring slot, and the result equals the plain-JS reference.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { prefetch, seq, smap } from '../../src/index.js';
+import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import * as reference from '../../src/kernels/reference.js';
+import type { ImageLike } from '../../src/kernels/types.js';
+import { mulberry32, seedFromEnv } from '../helpers/workers.js';
+
+const T = { timeout: 60_000 };
+
+function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const data = new Uint8Array(width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+    return { data, width, height, channels: 3 };
+  });
+}
+
+describe('kernels in prefetch workers', () => {
+  test('normalize in two workers gives the JS reference, as views into the ring', T, async () => {
+    await loadKernels();
+    const images = randomImages(40, 33, 17, seedFromEnv());
+    const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const p = prefetch(smap(normalize(options), seq(images)), { workers: 2, maxBuffered: 8 });
+    try {
+      let i = 0;
+      for await (const out of p) {
+        const want = reference.normalize(images[i]!, options);
+        assert.equal(out.width, 33);
+        assert.equal(out.layout, 'chw');
+        assert.ok(out.data.buffer instanceof SharedArrayBuffer || i === 0, 'kernel output lives in the ring');
+        assert.equal(out.data.length, want.data.length);
+        for (let k = 0; k < want.data.length; k++) {
+          if (Math.abs(out.data[k]! - want.data[k]!) > 1e-6) assert.fail(`image ${i} value ${k}: ${out.data[k]} vs ${want.data[k]}`);
+        }
+        i++;
+      }
+      assert.equal(i, 40);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a chain resize → normalize runs in workers and matches the reference chain', T, async () => {
+    await loadKernels();
+    const images = randomImages(12, 64, 48, 7);
+    const size = { width: 20, height: 10 };
+    const options = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+    const p = prefetch(smap(normalize(options), smap(resizeBilinear(size), seq(images))), { workers: 2 });
+    try {
+      for (const i of [0, 5, 11]) {
+        const got = await p.get(i);
+        const want = reference.normalize(reference.resizeBilinear(images[i]!, size), options);
+        assert.equal(got.width, 20);
+        assert.equal(got.height, 10);
+        assert.deepEqual([...got.data].map((x) => Math.round(x * 1e5)), [...want.data].map((x) => Math.round(x * 1e5)));
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a bad image fails its own element only, with the kernel named', T, async () => {
+    await loadKernels();
+    const images: ImageLike<Uint8Array>[] = randomImages(6, 8, 8, 3);
+    images[2] = { data: new Uint8Array(10), width: 8, height: 8, channels: 3 }; // too short
+    const p = prefetch(smap(normalize({ mean: [0, 0, 0], std: [1, 1, 1] }), seq(images)), { workers: 1 });
+    try {
+      await assert.rejects(p.get(2), (e: Error) => e.name === 'EvaluationError' && /normalize/.test(e.message) && (e as { index?: number }).index === 2);
+      assert.equal((await p.get(3)).width, 8);
+      assert.equal((await p.get(1)).width, 8);
+    } finally {
+      await p.close();
+    }
+  });
+});
