@@ -43,7 +43,8 @@ export type KernelPlan = KernelCall | readonly KernelCall[];
  * description in `kernelCall`, so a plan can send it to a worker.
  */
 export interface Kernel<In extends Pixels = Pixels, Out extends Pixels = Pixels> {
-  (image: ImageLike<In>): ImageLike<Out>;
+  /** An image in, an image out; an image still on its way (a promise, from an async step) gives a promise. */
+  <I extends ImageLike<In> | PromiseLike<ImageLike<In>>>(image: I): I extends PromiseLike<unknown> ? Promise<ImageLike<Out>> : ImageLike<Out>;
   readonly kernelCall: KernelCall;
 }
 

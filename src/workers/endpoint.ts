@@ -70,7 +70,9 @@ export async function builtinWorker(): Promise<WorkerLike> {
  */
 export async function nodeWorker(url: URL): Promise<WorkerLike> {
   const { Worker } = (await import(/* @vite-ignore */ NODE_WORKERS)) as typeof import('node:worker_threads');
-  if (!url.pathname.endsWith('.ts')) return new Worker(url) as unknown as WorkerLike;
+  // Workers inherit the process's flags; --input-type (from `node -e`) would make a file worker fail to start.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { execArgv }) as unknown as WorkerLike;
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true }) as unknown as WorkerLike;
+  return new Worker(bootstrap, { eval: true, execArgv }) as unknown as WorkerLike;
 }

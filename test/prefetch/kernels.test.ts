@@ -8,7 +8,8 @@ import { prefetch, seq, smap } from '../../src/index.js';
 import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
-import { mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { arange } from '../../src/index.js';
 
 const T = { timeout: 60_000 };
 
@@ -78,4 +79,32 @@ describe('kernels in prefetch workers', () => {
       await p.close();
     }
   });
+
+  for (const transport of ['shared', 'transfer'] as const) {
+    test(`kernels after an async worker function (a decode) get the awaited image (${transport})`, T, async () => {
+      await loadKernels();
+      const { fns } = fixtureFunctions();
+      const size = { width: 5, height: 4 };
+      const options = { mean: [0.5, 0.4, 0.3], std: [0.2, 0.2, 0.2] };
+      // smap over an async function is a Seq of promises; kernels given a promise return one.
+      const images = smap(fns.asyncImage, arange(6));
+      const p = prefetch(smap(normalize(options), smap(resizeBilinear(size), images)), {
+        workers: 2, ...(transport === 'transfer' ? { debug: { transport } } : {}),
+      });
+      try {
+        let i = 0;
+        for await (const got of p) {
+          const data = new Uint8Array(9 * 7 * 3);
+          for (let k = 0; k < data.length; k++) data[k] = (k * 31 + i * 17) % 256;
+          const want = reference.normalize(reference.resizeBilinear({ data, width: 9, height: 7, channels: 3 }, size), options);
+          assert.equal(got.width, 5);
+          assert.deepEqual([...got.data].map((x) => Math.round(x * 1e5)), [...want.data].map((x) => Math.round(x * 1e5)), `image ${i}`);
+          i++;
+        }
+        assert.equal(i, 6);
+      } finally {
+        await p.close();
+      }
+    });
+  }
 });

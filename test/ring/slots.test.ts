@@ -1,0 +1,407 @@
+/**
+ * The slot state machine (src/ring/slots.ts): every row of its table on one
+ * thread, tickets, announce/sleep, then the whole protocol across real worker
+ * threads (protocol-worker.ts) with random delays, window moves and a kill.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Worker } from 'node:worker_threads';
+import { Ring } from '../../src/ring/ring.js';
+import {
+  CLAIMED, FAILED, FREE, READY, REQUESTED, STALE, STATE_NAMES, stateOf, ticketOf, type SlotState,
+} from '../../src/ring/slots.js';
+import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, slotWord } from '../../src/ring/layout.js';
+import { mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { checkRun, exited, key, newLog, protocolWorker, readLog, runReader } from './protocol-reader.js';
+
+const T = { timeout: 10_000 };
+
+function fresh(slotCount = 4): Ring {
+  return Ring.create({ slotCount, slotBytes: 64 });
+}
+function state(ring: Ring, slot: number): [string, number] {
+  const w = ring.slots.load(slot);
+  return [STATE_NAMES[stateOf(w)], ticketOf(w)];
+}
+/** Puts a slot's state word directly (for tickets near the wrap). */
+function setWord(ring: Ring, slot: number, s: SlotState, ticket: number): void {
+  Atomics.store(ring.words, slotWord(slot, S_STATE), (ticket << 4) | s);
+}
+/** Brings slot 0 of a fresh ring to `target` through the protocol itself. */
+function slotIn(target: SlotState): { ring: Ring; ticket: number } {
+  const ring = fresh();
+  if (target === FREE) return { ring, ticket: 0 };
+  const ticket = ring.slots.request(0, 7);
+  if (target === REQUESTED) return { ring, ticket };
+  const claim = ring.slots.claimLowest(1)!;
+  if (target === READY || target === FAILED) ring.slots.finish(claim, target);
+  if (target === STALE) ring.slots.cancel(0);
+  return { ring, ticket };
+}
+
+describe('slot table rows, one thread', () => {
+  test('row 1: request takes FREE to REQUESTED with the next ticket and the element index', T, () => {
+    const ring = fresh();
+    assert.deepEqual(state(ring, 2), ['FREE', 0]);
+    assert.equal(ring.slots.request(2, 41), 1);
+    assert.deepEqual(state(ring, 2), ['REQUESTED', 1]);
+    assert.equal(Atomics.load(ring.words, slotWord(2, S_INDEX)), 41);
+    ring.slots.cancel(2);
+    assert.equal(ring.slots.request(2, 42), 2, 'each request takes a new ticket');
+    assert.deepEqual(state(ring, 1), ['FREE', 0], 'other slots are untouched');
+  });
+
+  for (const s of [REQUESTED, CLAIMED, READY, FAILED, STALE] as const) {
+    test(`request of a ${STATE_NAMES[s]} slot throws and changes nothing`, T, () => {
+      const { ring, ticket } = slotIn(s);
+      assert.throws(() => ring.slots.request(0, 9), /request of slot 0 in state/);
+      assert.deepEqual(state(ring, 0), [STATE_NAMES[s], ticket]);
+      assert.equal(Atomics.load(ring.words, slotWord(0, S_INDEX)), 7);
+    });
+  }
+
+  test('row 2: claimLowest claims the REQUESTED slot with the lowest index and records the worker', T, () => {
+    const ring = fresh();
+    ring.slots.request(0, 30);
+    ring.slots.request(1, 10);
+    ring.slots.request(3, 20);
+    const a = ring.slots.claimLowest(5)!;
+    assert.deepEqual(a, { slot: 1, ticket: 1, index: 10 });
+    assert.deepEqual(state(ring, 1), ['CLAIMED', 1]);
+    assert.equal(ring.slots.holder(1), 5);
+    assert.deepEqual(ring.slots.claimLowest(6), { slot: 3, ticket: 1, index: 20 });
+    assert.deepEqual(ring.slots.claimLowest(7), { slot: 0, ticket: 1, index: 30 });
+    assert.equal(ring.slots.claimLowest(8), undefined, 'nothing REQUESTED is left');
+    assert.equal(ring.slots.stillClaimed(a), true);
+  });
+
+  test('claimLowest takes nothing but REQUESTED slots', T, () => {
+    for (const s of [FREE, CLAIMED, READY, FAILED, STALE] as const) {
+      const { ring } = slotIn(s);
+      assert.equal(ring.slots.claimLowest(2), undefined, STATE_NAMES[s]);
+    }
+  });
+
+  test('row 3: cancel of a REQUESTED slot frees it at once and keeps its ticket', T, () => {
+    const { ring, ticket } = slotIn(REQUESTED);
+    assert.equal(ring.slots.cancel(0), true);
+    assert.deepEqual(state(ring, 0), ['FREE', ticket]);
+    assert.equal(ring.slots.claimLowest(1), undefined);
+  });
+
+  for (const outcome of [READY, FAILED] as const) {
+    test(`row ${outcome === READY ? 4 : 5}: finish ${STATE_NAMES[outcome]} publishes a standing claim and counts an event`, T, () => {
+      const ring = fresh();
+      const ticket = ring.slots.request(0, 3);
+      const claim = ring.slots.claimLowest(1)!;
+      const events = Atomics.load(ring.words, H_EVENTS);
+      assert.equal(ring.slots.finish(claim, outcome), true);
+      assert.deepEqual(state(ring, 0), [STATE_NAMES[outcome], ticket]);
+      assert.equal(Atomics.load(ring.words, H_EVENTS), events + 1);
+      assert.equal(ring.slots.stillClaimed(claim), false);
+    });
+  }
+
+  test('row 6: cancel of a CLAIMED slot makes it STALE and says the slot is not free', T, () => {
+    const ring = fresh();
+    const ticket = ring.slots.request(0, 3);
+    const claim = ring.slots.claimLowest(1)!;
+    assert.equal(ring.slots.cancel(0), false);
+    assert.deepEqual(state(ring, 0), ['STALE', ticket]);
+    assert.equal(ring.slots.stillClaimed(claim), false);
+    assert.equal(ring.slots.cancel(0), false, 'cancel again: still the worker\'s');
+    assert.deepEqual(state(ring, 0), ['STALE', ticket]);
+    assert.equal(ring.slots.holder(0), 1);
+  });
+
+  for (const outcome of [READY, FAILED] as const) {
+    test(`row 7: finish ${STATE_NAMES[outcome]} of a STALE claim frees the slot and publishes nothing`, T, () => {
+      const ring = fresh();
+      const ticket = ring.slots.request(0, 3);
+      const claim = ring.slots.claimLowest(1)!;
+      ring.slots.cancel(0);
+      const events = Atomics.load(ring.words, H_EVENTS);
+      assert.equal(ring.slots.finish(claim, outcome), false);
+      assert.deepEqual(state(ring, 0), ['FREE', ticket]);
+      assert.equal(Atomics.load(ring.words, H_EVENTS), events + 1, 'the reader learns the slot is free');
+    });
+  }
+
+  test('row 8: reclaim takes a STALE slot back; a FREE slot counts as reclaimed', T, () => {
+    const { ring, ticket } = slotIn(STALE);
+    assert.equal(ring.slots.reclaim(0), true);
+    assert.deepEqual(state(ring, 0), ['FREE', ticket]);
+    assert.equal(ring.slots.reclaim(0), true);
+    assert.deepEqual(state(ring, 0), ['FREE', ticket]);
+  });
+
+  for (const s of [REQUESTED, CLAIMED, READY, FAILED] as const) {
+    test(`reclaim of a ${STATE_NAMES[s]} slot refuses and changes nothing`, T, () => {
+      const { ring, ticket } = slotIn(s);
+      assert.equal(ring.slots.reclaim(0), false);
+      assert.deepEqual(state(ring, 0), [STATE_NAMES[s], ticket]);
+    });
+  }
+
+  for (const s of [READY, FAILED] as const) {
+    test(`row ${s === READY ? 9 : 10}: free and cancel both take a ${STATE_NAMES[s]} slot to FREE`, T, () => {
+      const a = slotIn(s);
+      a.ring.slots.free(0);
+      assert.deepEqual(state(a.ring, 0), ['FREE', a.ticket]);
+      const b = slotIn(s);
+      assert.equal(b.ring.slots.cancel(0), true);
+      assert.deepEqual(state(b.ring, 0), ['FREE', b.ticket]);
+    });
+  }
+
+  for (const s of [FREE, REQUESTED, CLAIMED, STALE] as const) {
+    test(`free of a ${STATE_NAMES[s]} slot throws and changes nothing`, T, () => {
+      const { ring, ticket } = slotIn(s);
+      assert.throws(() => ring.slots.free(0), /free of slot 0 in state/);
+      assert.deepEqual(state(ring, 0), [STATE_NAMES[s], ticket]);
+    });
+  }
+
+  test('cancel of a FREE slot is a no-op that says free', T, () => {
+    const ring = fresh();
+    assert.equal(ring.slots.cancel(0), true);
+    assert.deepEqual(state(ring, 0), ['FREE', 0]);
+  });
+});
+
+describe('tickets', () => {
+  test('a late finish with an old ticket fails once the slot was re-requested, whatever state the new request is in', T, () => {
+    const ring = fresh();
+    ring.slots.request(0, 1);
+    const old = ring.slots.claimLowest(1)!;
+    ring.slots.cancel(0); // STALE
+    ring.slots.reclaim(0); // the worker was declared dead (row 8)
+    const t2 = ring.slots.request(0, 2);
+    assert.equal(t2, old.ticket + 1);
+    // new request still REQUESTED
+    assert.equal(ring.slots.finish(old, READY), false);
+    assert.deepEqual(state(ring, 0), ['REQUESTED', t2]);
+    // new request CLAIMED by another worker
+    const fresh2 = ring.slots.claimLowest(2)!;
+    assert.equal(ring.slots.finish(old, READY), false);
+    assert.equal(ring.slots.finish(old, FAILED), false);
+    assert.deepEqual(state(ring, 0), ['CLAIMED', t2]);
+    assert.equal(ring.slots.stillClaimed(old), false);
+    assert.equal(ring.slots.stillClaimed(fresh2), true);
+    // new claim cancelled: the old worker's finish must not free what is not its own (row 7 is per ticket)
+    ring.slots.cancel(0);
+    assert.equal(ring.slots.finish(old, READY), false);
+    assert.deepEqual(state(ring, 0), ['STALE', t2]);
+    assert.equal(ring.slots.finish(fresh2, READY), false);
+    assert.deepEqual(state(ring, 0), ['FREE', t2]);
+    // READY under the new ticket is not touched by the old claim either
+    const t3 = ring.slots.request(0, 3);
+    ring.slots.finish(ring.slots.claimLowest(2)!, READY);
+    assert.equal(ring.slots.finish(old, FAILED), false);
+    assert.deepEqual(state(ring, 0), ['READY', t3]);
+  });
+
+  test('tickets with the top bit set and the wrap to 0 work through a whole lap', T, () => {
+    const ring = fresh();
+    const top = 0x0fff_ffff;
+    setWord(ring, 0, FREE, top - 1);
+    for (const want of [top, 0, 1]) {
+      const t = ring.slots.request(0, 5);
+      assert.equal(t, want);
+      assert.deepEqual(state(ring, 0), ['REQUESTED', want]);
+      const claim = ring.slots.claimLowest(1)!;
+      assert.deepEqual(claim, { slot: 0, ticket: want, index: 5 });
+      assert.equal(ring.slots.stillClaimed(claim), true);
+      assert.equal(ring.slots.finish(claim, READY), true);
+      assert.deepEqual(state(ring, 0), ['READY', want]);
+      ring.slots.free(0);
+    }
+    setWord(ring, 1, FREE, top);
+    ring.slots.request(1, 6);
+    const claim = ring.slots.claimLowest(1)!;
+    assert.equal(ring.slots.cancel(1), false);
+    assert.equal(ring.slots.finish(claim, READY), false);
+    assert.deepEqual(state(ring, 1), ['FREE', top], 'row 7 with the top ticket');
+  });
+});
+
+describe('announce and sleep', () => {
+  test('announce counts a request batch and notifies only when a worker sleeps (H_SLEEPERS)', T, (t) => {
+    const ring = fresh();
+    const notify = t.mock.method(Atomics, 'notify');
+    const before = ring.requestsSeen();
+    ring.slots.announce();
+    assert.equal(ring.requestsSeen(), before + 1);
+    assert.equal(notify.mock.callCount(), 0, 'nobody sleeps: no notify');
+    Atomics.store(ring.words, H_SLEEPERS, 1);
+    ring.slots.announce();
+    assert.equal(ring.requestsSeen(), before + 2);
+    assert.equal(notify.mock.callCount(), 1);
+    assert.equal(notify.mock.calls[0]!.arguments[1], H_REQUESTS);
+  });
+
+  test('finish notifies the reader only while it waits (H_READER_WAITING)', T, (t) => {
+    const ring = fresh();
+    const notify = t.mock.method(Atomics, 'notify');
+    ring.slots.request(0, 1);
+    ring.slots.finish(ring.slots.claimLowest(1)!, READY);
+    assert.equal(notify.mock.callCount(), 0);
+    Atomics.store(ring.words, H_READER_WAITING, 1);
+    ring.slots.request(1, 2);
+    ring.slots.finish(ring.slots.claimLowest(1)!, READY);
+    assert.equal(notify.mock.callCount(), 1);
+    assert.equal(notify.mock.calls[0]!.arguments[1], H_EVENTS);
+  });
+
+  test('sleepUntilRequested returns at once on a missed announce, times out otherwise, and uncounts itself', T, () => {
+    const ring = fresh();
+    const seen = ring.requestsSeen();
+    ring.slots.announce();
+    assert.equal(ring.slots.sleepUntilRequested(seen, 5_000), 'not-equal');
+    assert.equal(Atomics.load(ring.words, H_SLEEPERS), 0);
+    assert.equal(ring.slots.sleepUntilRequested(ring.requestsSeen(), 1), 'timed-out');
+    assert.equal(Atomics.load(ring.words, H_SLEEPERS), 0);
+  });
+
+  test('a worker asleep in sleepUntilRequested wakes when announce is called', { timeout: 20_000 }, async () => {
+    const ring = fresh();
+    const w = protocolWorker({
+      mode: 'sleep', memory: ring.memory, workerId: 1, seed: 0, maxDelayMicros: 0, failIndexes: [],
+      log: newLog(1), hang: new Int32Array(new SharedArrayBuffer(8)), hangIndex: -1, sleepMs: 15_000,
+    });
+    try {
+      const woke = new Promise<{ woke: string }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      const deadline = Date.now() + 15_000;
+      while (Atomics.load(ring.words, H_SLEEPERS) === 0) {
+        assert.ok(Date.now() < deadline, 'the worker never went to sleep');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const t0 = Date.now();
+      ring.slots.announce();
+      assert.deepEqual(await woke, { woke: 'ok' }, 'woken by the notify, not by its 15 s timeout');
+      assert.ok(Date.now() - t0 < 14_000);
+      assert.equal(Atomics.load(ring.words, H_SLEEPERS), 0);
+      await exited(w, 5_000);
+    } finally {
+      await w.terminate();
+    }
+  });
+});
+
+describe('the protocol across worker threads', () => {
+  async function stress(name: string, o: { slotCount: number; slotBytes: number; workers: number; laps: number; cancelRate: number }) {
+    const seed = seedFromEnv();
+    const random = mulberry32(seed);
+    const ring = Ring.create({ slotCount: o.slotCount, slotBytes: o.slotBytes, poison: true });
+    const elements = o.slotCount * o.laps;
+    const failIndexes = new Set<number>();
+    for (let i = 0; i < elements; i++) if (random() < 0.02) failIndexes.add(i);
+    const log = newLog(elements * 2);
+    const hang = new Int32Array(new SharedArrayBuffer(8));
+    const workers: Worker[] = [];
+    for (let id = 1; id <= o.workers; id++) {
+      workers.push(protocolWorker({
+        mode: 'serve', memory: ring.memory, workerId: id, seed: seed + id, maxDelayMicros: 300,
+        failIndexes: [...failIndexes], log, hang, hangIndex: -1, sleepMs: 0,
+      }));
+    }
+    const errors: Error[] = [];
+    for (const w of workers) w.on('error', (e) => errors.push(e));
+    try {
+      const r = await runReader({ ring, random, elements, failIndexes, cancelRate: o.cancelRate, maxDelayMicros: 300, deadlineMs: 15_000 });
+      ring.close();
+      await Promise.all(workers.map((w) => exited(w, 5_000)));
+      assert.deepEqual(errors, []);
+      checkRun(r, readLog(log), elements, failIndexes);
+      assert.ok(r.requests / o.slotCount >= o.laps, `${r.requests} requests: at least ${o.laps} laps of ${o.slotCount} slots`);
+      assert.ok(r.checks > elements / 2, 'most elements were read and checked word by word');
+      assert.ok(r.staleKeys.size > 0, 'some claims were cancelled while a worker held them (rows 6, 7)');
+      assert.equal(r.freedByWorker, r.staleKeys.size, 'every STALE slot came back through row 7');
+      console.log(`# ${name}: ${r.requests} requests, ${r.checks} checked, ${r.cancelled.size} cancelled (${r.staleKeys.size} while claimed), ${failIndexes.size} failing`);
+    } finally {
+      ring.close();
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  }
+
+  test('3 workers, 8 slots, 125 laps: every wanted element arrives once and whole; cancelled claims never publish', { timeout: 30_000 }, () =>
+    stress('8 slots', { slotCount: 8, slotBytes: 256, workers: 3, laps: 125, cancelRate: 0.08 }));
+
+  test('2 workers, 3 slots, 150 laps, bigger slots and more window moves', { timeout: 30_000 }, () =>
+    stress('3 slots', { slotCount: 3, slotBytes: 2048, workers: 2, laps: 150, cancelRate: 0.15 }));
+
+  test('a worker killed while it holds a claim: the slot goes STALE, is reclaimed after the exit, and the element comes from another worker', { timeout: 30_000 }, async () => {
+    const seed = seedFromEnv();
+    const random = mulberry32(seed);
+    const ring = Ring.create({ slotCount: 6, slotBytes: 512, poison: true });
+    const elements = 6 * 100;
+    const hangIndex = 150 + Math.floor(random() * 200);
+    const failIndexes = new Set<number>([3, 400]);
+    const log = newLog(elements * 2);
+    const hang = new Int32Array(new SharedArrayBuffer(8));
+    const workers = new Map<number, Worker>();
+    for (let id = 1; id <= 3; id++) {
+      workers.set(id, protocolWorker({
+        mode: 'serve', memory: ring.memory, workerId: id, seed: seed + id, maxDelayMicros: 300,
+        failIndexes: [...failIndexes], log, hang, hangIndex, sleepMs: 0,
+      }));
+    }
+    let phase: 'hold' | 'killed' | 'reclaimed' = 'hold';
+    let victimSlot = -1;
+    let victimTicket = -1;
+    let victimExited = false;
+    let exit: Promise<number> | undefined;
+    try {
+      const r = await runReader({
+        ring, random, elements, failIndexes, cancelRate: 0.05, maxDelayMicros: 300, deadlineMs: 20_000,
+        neverCancel: new Set([hangIndex]),
+        onStep: (r) => {
+          if (phase === 'hold' && Atomics.load(hang, 0) === 1) {
+            const victimId = Atomics.load(hang, 1);
+            const found = [...r.out].find(([, job]) => job.index === hangIndex);
+            assert.ok(found, 'the held element is still wanted');
+            [victimSlot, { ticket: victimTicket }] = found;
+            assert.deepEqual(state(ring, victimSlot), ['CLAIMED', victimTicket]);
+            assert.equal(ring.slots.holder(victimSlot), victimId);
+            const victim = workers.get(victimId)!;
+            exit = exited(victim, 5_000);
+            void exit.then(() => { victimExited = true; });
+            void victim.terminate();
+            workers.delete(victimId);
+            assert.equal(ring.slots.cancel(victimSlot), false, 'row 6: the dead worker\'s slot is STALE, not free');
+            r.out.delete(victimSlot);
+            r.stale.add(victimSlot);
+            r.dead.add(victimSlot);
+            r.staleKeys.add(key(victimSlot, victimTicket));
+            r.deadKeys.add(key(victimSlot, victimTicket));
+            phase = 'killed';
+          } else if (phase === 'killed' && victimExited) {
+            assert.deepEqual(state(ring, victimSlot), ['STALE', victimTicket], 'nobody touched the slot meanwhile');
+            assert.equal(ring.slots.reclaim(victimSlot), true, 'row 8');
+            assert.deepEqual(state(ring, victimSlot), ['FREE', victimTicket]);
+            r.stale.delete(victimSlot);
+            r.dead.delete(victimSlot);
+            r.retry.push(hangIndex);
+            phase = 'reclaimed';
+          }
+        },
+      });
+      assert.equal(phase, 'reclaimed', 'the kill happened and the slot was reclaimed');
+      assert.equal(await exit, 1, 'terminate() ends a worker with exit code 1');
+      ring.close();
+      await Promise.all([...workers.values()].map((w) => exited(w, 5_000)));
+      checkRun(r, readLog(log), elements, failIndexes);
+      assert.equal(r.delivered.get(hangIndex), 1, 'the killed element arrived once, from another worker');
+      const deliveries = readLog(log).filter((e) => e.index === hangIndex);
+      assert.equal(deliveries.length, 1);
+      assert.notEqual(deliveries[0]!.ticket, victimTicket);
+      console.log(`# kill: element ${hangIndex} in slot ${victimSlot}, ${r.requests} requests, ${r.checks} checked`);
+    } finally {
+      ring.close();
+      await Promise.all([...workers.values()].map((w) => w.terminate()));
+    }
+  });
+});

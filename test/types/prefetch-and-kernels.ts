@@ -1,0 +1,39 @@
+/**
+ * Compile-only type tests for what crosses into workers: prefetched element
+ * types, remote functions, and kernels (also after an async step).
+ */
+import { assert, type IsExact } from 'conditional-type-checks';
+import { arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchedSeq, type Seq } from '../../src/index.js';
+import { normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
+
+declare const images: Seq<ImageLike<Uint8Array>>;
+declare const f: (x: number) => Float32Array;
+
+const fns = remoteFunctions<{
+  decode: (url: string) => Promise<ImageLike<Uint8ClampedArray>>;
+  scale: (x: number, k: number) => number;
+}>(() => new Worker('w.js'));
+
+// Remote stand-ins keep the worker functions' types.
+assert<IsExact<ReturnType<typeof fns.scale>, number>>(true);
+assert<IsExact<ElementOfSeq<ReturnType<typeof smap<[Seq<number>, Seq<number>], number>>>, number>>(true);
+
+type ElementOfSeq<S> = S extends Seq<infer T> ? T : never;
+
+// prefetch resolves promised elements: the reader gets the value.
+const decoded = smap(fns.decode, seq(['a.png']));
+assert<IsExact<typeof decoded, Seq<Promise<ImageLike<Uint8ClampedArray>>>>>(true);
+assert<IsExact<ReturnType<typeof prefetch<Promise<ImageLike<Uint8ClampedArray>>>>, PrefetchedSeq<ImageLike<Uint8ClampedArray>>>>(true);
+
+// Kernels keep pixel types, and pass promises through.
+const tensors = smap(normalize({ mean: [0.5], std: [0.5] }), smap(resizeBilinear({ width: 8, height: 8 }), images));
+assert<IsExact<typeof tensors, Seq<ImageLike<Float32Array>>>>(true);
+const later = smap(normalize({ mean: [0.5], std: [0.5] }), smap(resizeBilinear({ width: 8, height: 8 }), decoded));
+assert<IsExact<typeof later, Seq<Promise<ImageLike<Float32Array>>>>>(true);
+const p = later.prefetch({ workers: 2 });
+assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
+
+// Leases and iteration carry the element type.
+const q = prefetch(batch(smap(f, arange(10)), 4));
+assert<IsExact<Awaited<ReturnType<typeof q.get>>, Float32Array[]>>(true);
+assert<IsExact<Awaited<ReturnType<typeof q.lease>>, Lease<Float32Array[]>>>(true);
