@@ -25,8 +25,12 @@ export type Outcome =
 export interface BackendEvents {
   /** `job` finished; for ok outcomes `take(job)` now gives the value. */
   settled(job: Job, outcome: Outcome): void;
-  /** `job` will never finish (its worker died or hung): the window may start it again. */
-  lost(job: Job, reason: string): void;
+  /**
+   * `job` will never finish (its worker died or hung): the window may start it
+   * again. `blamed` says whether the job was being computed when the worker
+   * died (and so may be what killed it), rather than queued behind it.
+   */
+  lost(job: Job, reason: string, blamed: boolean): void;
   /** Capacity came back (a slot freed late): the window may start more. */
   capacity(): void;
   /** The backend cannot go on at all (every worker failed to start, say). */

@@ -122,7 +122,7 @@ export class Reader implements BackendEvents {
 
   /**
    * Starts queued elements while the backend has room: waited-for ones first,
-   * then the window in order. Read-ahead starts in batches (a quarter of the
+   * then the window in order. Read-ahead starts in batches (half the
    * window) so that workers are woken once per batch, not once per element;
    * an element someone waits for starts at once.
    */
@@ -130,7 +130,7 @@ export class Reader implements BackendEvents {
     if (this.closedBy) return;
     let room = this.backend.room();
     if (room === 0 && this.makeRoomForWaiters()) room = this.backend.room();
-    const batch = Math.max(1, this.options.maxBuffered >> 2);
+    const batch = Math.max(1, this.options.maxBuffered >> 1);
     let queued = 0;
     let ahead = 0;
     for (const e of this.entries.values()) {
@@ -247,11 +247,11 @@ export class Reader implements BackendEvents {
     this.deliver(entry);
   }
 
-  lost(job: Job, reason: string): void {
+  lost(job: Job, reason: string, blamed: boolean): void {
     const entry = this.entries.get(job.index);
     if (!entry || entry.job !== job) return void this.pump();
     entry.job = undefined;
-    entry.deaths++;
+    if (blamed) entry.deaths++;
     if (entry.deaths >= MAX_DEATHS) {
       entry.state = 'done';
       entry.outcome = {

@@ -46,7 +46,7 @@ export interface WorkerBackendOptions {
 
 type Record_ =
   | { kind: 'slot'; slot: number; ticket: number; claimedSince?: number; done?: boolean; arrived?: boolean; value?: unknown; error?: SerializedError }
-  | { kind: 'message'; member: Member | undefined; value?: unknown; error?: SerializedError; settled: boolean };
+  | { kind: 'message'; member: Member | undefined; value?: unknown; error?: SerializedError; settled: boolean; sentAt?: number };
 
 let warnedOversize = false;
 
@@ -107,6 +107,24 @@ export class WorkerBackend implements Backend {
     this.flushMessages();
     this.events.capacity();
     if (this.transport === 'shared') void this.watch();
+    if (this.options.timeout !== undefined) {
+      // Elements sent by message (all of them without shared memory; the first one with it) have no slot to watch.
+      const every = Math.max(10, Math.min(100, this.options.timeout / 2));
+      this.messageClock = setInterval(() => this.checkMessageTimeouts(), every);
+      (this.messageClock as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private messageClock: ReturnType<typeof setInterval> | undefined;
+
+  /** A worker that holds a message request longer than `timeout` is hung: replace it (its requests are lost and retried). */
+  private checkMessageTimeouts(): void {
+    const now = Date.now();
+    const limit = this.options.timeout!;
+    for (const [job, r] of this.jobs) {
+      if (r.kind !== 'message' || r.settled || !r.member || r.sentAt === undefined || now - r.sentAt <= limit) continue;
+      this.pool.terminate(r.member, `it spent more than ${limit} ms on element ${job.index}`);
+    }
   }
 
   private makeRing(slotBytes: number): void {
@@ -204,6 +222,7 @@ export class WorkerBackend implements Backend {
     this.ring?.close();
     this.wake?.();
     if (this.keepAlive) clearInterval(this.keepAlive);
+    if (this.messageClock) clearInterval(this.messageClock);
     for (const m of this.pool.members.values()) {
       try {
         m.port.postMessage({ type: 'close' } satisfies ToWorker);
@@ -231,6 +250,7 @@ export class WorkerBackend implements Backend {
       if (r.kind !== 'message' || r.member) continue;
       const member = [...load.entries()].sort((a, b) => a[1] - b[1])[0]![0];
       r.member = member;
+      r.sentAt = Date.now();
       load.set(member, load.get(member)! + 1);
       member.port.postMessage({ type: 'request', index: job.index, ticket: job.token } satisfies ToWorker);
     }
@@ -394,15 +414,19 @@ export class WorkerBackend implements Backend {
   private onDeath(member: Member, reason: string): void {
     if (this.closed) return;
     this.beats.delete(member.id);
-    const lost: Job[] = [];
+    const lost: { job: Job; blamed: boolean }[] = [];
+    // Message requests queue up in a worker: only the oldest was being computed when it died.
+    let oldest: { job: Job; sentAt: number } | undefined;
     for (const [job, r] of this.jobs) {
       if (r.kind === 'message' && r.member === member && !r.settled) {
         this.jobs.delete(job);
         this.byTicket.delete(job.token);
         if (this.transport === 'shared' && !this.ring) this.sizing = false;
-        lost.push(job);
+        lost.push({ job, blamed: false });
+        if (!oldest || (r.sentAt ?? 0) < oldest.sentAt) oldest = { job, sentAt: r.sentAt ?? 0 };
       }
     }
+    for (const l of lost) l.blamed = l.job === oldest?.job;
     const ring = this.ring;
     if (ring) {
       for (let s = 0; s < this.capacityTotal; s++) {
@@ -414,7 +438,7 @@ export class WorkerBackend implements Backend {
         this.bySlot[s] = undefined;
         if (job) {
           this.jobs.delete(job);
-          lost.push(job);
+          lost.push({ job, blamed: true }); // a worker holds one claim at a time: the one it was computing
         }
         // row 8, once the dead worker cannot write any more
         setTimeout(() => {
@@ -423,7 +447,7 @@ export class WorkerBackend implements Backend {
         }, QUARANTINE_MS);
       }
     }
-    for (const job of lost) this.events.lost(job, `a worker died: ${reason}`);
+    for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);
     void this.replace();
   }
 

@@ -259,3 +259,20 @@ describe('prefetch errors bigger than a slot', () => {
     }
   });
 });
+
+describe('prefetch timeouts without a ring', () => {
+  test('a hung worker is replaced under the transfer transport too', T, async () => {
+    const { fns, made } = fixtureFunctions();
+    const p = prefetch(smap(fns.hang, arange(10), repeat(3)), { workers: 1, maxBuffered: 2, timeout: 300, debug: { transport: 'transfer' } });
+    try {
+      assert.equal((await p.get(2))[0], 2);
+      const error = await within(30_000, p.get(3).then(() => undefined, (e: unknown) => e), 'a hung element');
+      assert.ok(error instanceof EvaluationError, `got ${String(error)}`);
+      assert.match(error.message, /more than 300 ms/);
+      assert.ok(made.length >= 4, `each hang replaced the worker (${made.length} made)`);
+      assert.equal((await within(20_000, p.get(4), 'an element after the hung one'))[0], 4);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -95,7 +95,9 @@ function main(d: ProtocolWorkerData): void {
     if (failing.has(claim.index)) {
       const error = new RangeError(`element ${claim.index} fails`);
       (error as { index?: number }).index = claim.index;
-      const text = encodeError(serializeError(error));
+      // Production sends an error too big for the slot by message; here it must fit, so no stack.
+      const text = encodeError({ ...serializeError(error), stack: undefined });
+      if (text.byteLength > ring.slotBytes) throw new Error('protocol-worker: error text does not fit the slot');
       new Uint8Array(ring.buffer).set(text, at);
       ring.setField(claim.slot, S_KIND, KIND_ERROR);
       ring.setField(claim.slot, S_META_BYTES, text.byteLength);

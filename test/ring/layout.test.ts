@@ -1,0 +1,126 @@
+/**
+ * The ring's memory layout (src/ring/layout.ts) and what Ring builds on it
+ * (src/ring/ring.ts): offsets never overlap, data is aligned, canaries catch
+ * a write one byte outside a slot.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ALIGN, GUARD_BYTE, GUARD_BYTES, HEADER_BYTES, HEADER_WORDS, H_CLOSED, H_EVENTS, H_HEARTBEAT, H_MAGIC, H_POISON,
+  H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_SLOT_BYTES, H_SLOT_COUNT, MAX_WORKERS, PAGE_BYTES, SLOT_WORDS, S_BYTES,
+  S_DTYPE, S_INDEX, S_KIND, S_META_BYTES, S_STATE, S_WORKER, ringBytes, ringPages, slotDataOffset, slotWord,
+} from '../../src/ring/layout.js';
+import { Ring } from '../../src/ring/ring.js';
+
+const T = { timeout: 5_000 };
+
+describe('layout', () => {
+  test('header words are distinct and the heartbeats end the header', T, () => {
+    const words = [H_MAGIC, H_SLOT_COUNT, H_SLOT_BYTES, H_REQUESTS, H_EVENTS, H_CLOSED, H_POISON, H_SLEEPERS, H_READER_WAITING];
+    assert.equal(new Set(words).size, words.length);
+    assert.ok(Math.max(...words) < H_HEARTBEAT);
+    assert.equal(H_HEARTBEAT + MAX_WORKERS, HEADER_WORDS);
+    assert.equal(HEADER_BYTES, HEADER_WORDS * 4);
+  });
+
+  test('slot fields are distinct and inside a slot\'s words; slot tables do not overlap', T, () => {
+    const fields = [S_STATE, S_INDEX, S_WORKER, S_KIND, S_DTYPE, S_BYTES, S_META_BYTES];
+    assert.equal(new Set(fields).size, fields.length);
+    assert.ok(fields.every((f) => f >= 0 && f < SLOT_WORDS));
+    assert.equal(slotWord(0, S_STATE), HEADER_WORDS);
+    assert.equal(slotWord(3, S_META_BYTES) + 1 <= slotWord(4, S_STATE), true);
+  });
+
+  for (const g of [{ slotCount: 1, slotBytes: 16 }, { slotCount: 3, slotBytes: 48 }, { slotCount: 9, slotBytes: 4096 }, { slotCount: 40, slotBytes: 65536 }]) {
+    test(`${g.slotCount} slots of ${g.slotBytes} bytes: aligned data, guards between, nothing overlaps, all within the pages`, T, () => {
+      const tableEnd = HEADER_BYTES + g.slotCount * SLOT_WORDS * 4;
+      let previousEnd = tableEnd;
+      for (let s = 0; s < g.slotCount; s++) {
+        const at = slotDataOffset(g, s);
+        assert.equal(at % ALIGN, 0, `slot ${s} data at ${at}`);
+        assert.ok(at - GUARD_BYTES >= previousEnd, `slot ${s}'s leading guard starts after what precedes it`);
+        previousEnd = at + g.slotBytes + GUARD_BYTES;
+      }
+      assert.ok(ringBytes(g) >= previousEnd, 'the last trailing guard is inside the ring');
+      assert.ok(ringPages(g) * PAGE_BYTES >= ringBytes(g));
+      assert.ok((ringPages(g) - 1) * PAGE_BYTES < ringBytes(g), 'no page more than needed');
+    });
+  }
+});
+
+describe('Ring', () => {
+  test('create writes the geometry (slotBytes rounded up to 16), attach reads the same ring', T, () => {
+    const ring = Ring.create({ slotCount: 5, slotBytes: 100, poison: true });
+    assert.equal(ring.slotCount, 5);
+    assert.equal(ring.slotBytes, 112);
+    assert.equal(ring.poison, true);
+    assert.ok(ring.memory.buffer instanceof SharedArrayBuffer);
+    const other = Ring.attach(ring.memory);
+    assert.equal(other.slotCount, 5);
+    assert.equal(other.slotBytes, 112);
+    assert.equal(other.dataOffset(4), ring.dataOffset(4));
+    assert.equal(Ring.create({ slotCount: 1, slotBytes: 1 }).slotBytes, 16);
+    assert.equal(Ring.create({ slotCount: 1, slotBytes: 8 }).poison, false);
+  });
+
+  test('attach refuses a memory that holds no ring', T, () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    assert.throws(() => Ring.attach(memory), /memory holds no ring/);
+  });
+
+  test('a fresh ring has intact guards, and a byte written just outside any slot is caught', T, () => {
+    const ring = Ring.create({ slotCount: 4, slotBytes: 64 });
+    assert.deepEqual(ring.damagedGuards(), []);
+    const bytes = new Uint8Array(ring.buffer);
+    for (let s = 0; s < 4; s++) {
+      const at = ring.dataOffset(s);
+      bytes.fill(0x11, at, at + ring.slotBytes); // the whole data area is fair game
+      assert.deepEqual(ring.damagedGuards(), []);
+      for (const outside of [at - 1, at + ring.slotBytes, at - GUARD_BYTES, at + ring.slotBytes + GUARD_BYTES - 1]) {
+        const keep = bytes[outside]!;
+        bytes[outside] = 0;
+        assert.deepEqual(ring.damagedGuards(), [s], `slot ${s}, byte ${outside - at}`);
+        bytes[outside] = keep;
+      }
+      bytes[at - 1] = 0;
+      ring.fillGuards(s);
+      assert.deepEqual(ring.damagedGuards(), [], 'fillGuards restores them');
+    }
+    assert.equal(bytes[ring.dataOffset(0) - 1], GUARD_BYTE);
+  });
+
+  test('poisonData overwrites the whole data area and nothing else', T, () => {
+    const ring = Ring.create({ slotCount: 3, slotBytes: 32, poison: true });
+    const at = ring.dataOffset(1);
+    new Float64Array(ring.buffer, at, 4).fill(1.5);
+    ring.setField(1, S_BYTES, 32);
+    ring.poisonData(1);
+    assert.ok(new Float64Array(ring.buffer, at, 4).every(Number.isNaN), 'a stale float view reads NaN');
+    assert.deepEqual(ring.damagedGuards(), []);
+    assert.equal(ring.field(1, S_BYTES), 32, 'the slot table is untouched');
+  });
+
+  test('heartbeats count per worker; close sets the closed flag', T, () => {
+    const ring = Ring.create({ slotCount: 1, slotBytes: 16 });
+    assert.equal(ring.heartbeat(3), 0);
+    ring.beat(3);
+    ring.beat(3);
+    ring.beat(4);
+    assert.equal(ring.heartbeat(3), 2);
+    assert.equal(ring.heartbeat(4), 1);
+    assert.equal(ring.closed, false);
+    Ring.attach(ring.memory).close();
+    assert.equal(ring.closed, true);
+  });
+
+  test('the ring survives memory.grow (kernel scratch): a new buffer, same slots', T, () => {
+    const ring = Ring.create({ slotCount: 2, slotBytes: 64 });
+    new Uint8Array(ring.buffer, ring.dataOffset(1), 4).set([1, 2, 3, 4]);
+    const before = ring.buffer.byteLength;
+    ring.memory.grow(1);
+    assert.equal(ring.buffer.byteLength, before + PAGE_BYTES);
+    assert.deepEqual([...new Uint8Array(ring.buffer, ring.dataOffset(1), 4)], [1, 2, 3, 4]);
+    assert.deepEqual(ring.damagedGuards(), []);
+    assert.equal(Ring.attach(ring.memory).slotCount, 2);
+  });
+});
