@@ -1,12 +1,14 @@
 /**
  * Image batch loading: real photos fetched and decoded in prefetch workers
- * (the demo's own worker module, demo/image.worker.ts), resized there by the
- * resizeBilinear kernel straight into the shared ring, then normalized into
- * float32 CHW tensors with ImageNet's mean and std and collated in batches
- * of 4, ready for TF.js or ONNX Runtime Web. Two files are broken on purpose:
- * each fails its own element, with its name, and the rest of its batch goes on.
+ * (the demo's own worker module, demo/image.worker.ts), then resized by the
+ * resizeBilinear kernel and normalized by the normalize kernel in the same
+ * workers, into float32 CHW tensors with ImageNet's mean and std, written
+ * straight into the ring. This thread only copies each tensor's RGB planes
+ * into its batch of 4 ([n, 3, 224, 224], ready for TF.js or ONNX Runtime
+ * Web). Two files are broken on purpose: each fails its own element, with its
+ * name, and the rest of its batch goes on.
  */
-import { prefetch, remoteFunctions, seq, smap, type PrefetchedSeq, type Seq } from '../src/index.js';
+import { prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../src/index.js';
 import { loadKernels, normalize, resizeBilinear, type ImageLike } from '../src/kernels.js';
 import { RateMeter, formatMs, showStat } from './meters.js';
 import { innermostMessage, showError, showProgress, showReady } from './status.js';
@@ -37,6 +39,7 @@ const photos: readonly { name: string; url: string }[] = [
 ];
 
 const SIZE = 224;
+const PLANE = SIZE * SIZE;
 const BATCH = 4;
 const WORKERS = 2;
 const MEAN = [0.485, 0.456, 0.406];
@@ -47,40 +50,21 @@ const fns = remoteFunctions<typeof import('./image.worker.js').functions>(
 );
 
 /*
- * The pipeline. The natural one is a single chain run entirely in the workers:
- *
- *   batch(smap(normalize(…), smap(resizeBilinear(…), smap(fns.decode, urls))), 4)
- *
- * but seqring (at the time of writing) does not await a promise between
- * steps: `decode` is async (fetch, createImageBitmap), and a kernel given its
- * promise fails with "image data must be a Uint8Array…". Only the last kernel
- * of a prefetched pipeline awaits its input, and only on the shared ring once
- * the ring exists. So this demo keeps that shape: decode + resize in the
- * workers (with `slotBytes` given, so the ring exists before element 0), and
- * normalize + collate on this thread, on each leased 224×224 image. On a page
- * that is not cross-origin isolated (transfer transport) not even the last
- * kernel awaits, so there the workers only decode and resize runs here too.
- * Reported to the library; the chain above is the goal.
+ * The whole chain runs in the workers: decode is async (fetch,
+ * createImageBitmap) and each kernel awaits the image before it. decode gives
+ * RGBA (grey and RGB photos too, so every element has one shape); normalize
+ * takes the 4 channels, with a 4th mean/std that leaves alpha as x / 255. In
+ * CHW the alpha plane comes last, so the RGB tensor is the first 3 × 224 × 224
+ * values of each element.
  */
 const urls = photos.map((photo) => new URL(photo.url, location.href).href);
-const resize = resizeBilinear({ width: SIZE, height: SIZE });
-// The types say it too: smap(fns.decode, …) is a Seq of promises; the cast states what the kernel tail sees.
-const decoded = smap(fns.decode, seq(urls)) as unknown as Seq<ImageLike<Uint8Array>>;
-const resizeInWorkers = crossOriginIsolated;
-const pipeline = resizeInWorkers ? smap(resize, decoded) : decoded;
-
-/**
- * decode gives RGBA (grey and RGB photos too, so every element has one shape).
- * normalize takes the 4 channels with a 4th mean/std that leaves alpha as
- * x / 255; in CHW the alpha plane comes last, so the RGB tensor is the first
- * 3 × 224 × 224 values: a subarray, no copy.
- */
-const toTensor = normalize({ mean: [...MEAN, 0], std: [...STD, 1] });
-const PLANE = SIZE * SIZE;
+const tensors = smap(
+  normalize({ mean: [...MEAN, 0], std: [...STD, 1] }),
+  smap(resizeBilinear({ width: SIZE, height: SIZE }), smap(fns.decode, seq(urls))),
+);
 
 interface Outcome {
   readonly name: string;
-  readonly tensor?: Float32Array;
   readonly error?: string;
 }
 
@@ -90,15 +74,12 @@ function describePipeline(): void {
     `// image.worker.ts: exposeFunctions({ decode })  (fetch → createImageBitmap → OffscreenCanvas → RGBA)`,
     `const fns = remoteFunctions<typeof import('./image.worker').functions>(`,
     `  () => new Worker(new URL('./image.worker.ts', import.meta.url), { type: 'module' }));`,
-    resizeInWorkers
-      ? `const resized = smap(resizeBilinear({ width: ${SIZE}, height: ${SIZE} }), smap(fns.decode, urls));\n` +
-        `const p = prefetch(resized, { workers: ${WORKERS}, maxBuffered: ${BATCH}, slotBytes: ${SIZE} * ${SIZE} * 4 + 4096 });`
-      : `const p = prefetch(smap(fns.decode, urls), { workers: ${WORKERS}, maxBuffered: ${BATCH} }); // not isolated: resize below`,
-    `const toTensor = normalize({ mean: [${MEAN.join(', ')}, 0], std: [${STD.join(', ')}, 1] }); // RGBA in`,
+    `const tensors = smap(normalize({ mean: [${MEAN.join(', ')}, 0], std: [${STD.join(', ')}, 1] }),`,
+    `  smap(resizeBilinear({ width: ${SIZE}, height: ${SIZE} }), smap(fns.decode, seq(urls))));`,
+    `const p = prefetch(tensors, { workers: ${WORKERS}, maxBuffered: ${BATCH} }); // all three steps run in the workers`,
+    `// on this thread, per element: copy the RGB planes (CHW: alpha is the last plane) into the batch`,
     `const lease = await p.lease(i);`,
-    resizeInWorkers
-      ? `const rgb = toTensor(lease.value).data.subarray(0, 3 * ${SIZE} * ${SIZE}); // CHW: alpha is the last plane`
-      : `const rgb = toTensor(resize(lease.value)).data.subarray(0, 3 * ${SIZE} * ${SIZE}); // CHW: alpha is the last plane`,
+    `batch.set(lease.value.data.subarray(0, 3 * ${SIZE} * ${SIZE}), k * 3 * ${SIZE} * ${SIZE});`,
     `lease.release();`,
   ];
   document.getElementById('pipeline')!.textContent = lines.join('\n');
@@ -142,27 +123,33 @@ function showFailure(card: HTMLElement, name: string, message: string): void {
   card.title = message;
 }
 
-/** Stacks a batch's tensors into one [n, 3, H, W] Float32Array (what a model's input takes). */
-function collate(tensors: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(tensors.length * 3 * PLANE);
-  tensors.forEach((t, k) => out.set(t, k * 3 * PLANE));
-  return out;
-}
-
-function batchHeading(outcomes: readonly Outcome[], number: number): string {
-  const good = outcomes.filter((o) => o.tensor);
+/** "Batch 1: Float32Array [3, 3, 224, 224] (1.7 MB), without truncated.jpg" for the stacked good tensors. */
+function batchHeading(outcomes: readonly Outcome[], stacked: Float32Array, number: number): string {
   const failed = outcomes.filter((o) => o.error).map((o) => o.name);
-  const stacked = collate(good.map((o) => o.tensor!));
   const mb = (stacked.byteLength / 2 ** 20).toFixed(1);
-  const shape = `Float32Array [${good.length}, 3, ${SIZE}, ${SIZE}] (${mb} MB)`;
+  const shape = `Float32Array [${stacked.length / (3 * PLANE)}, 3, ${SIZE}, ${SIZE}] (${mb} MB)`;
   return `Batch ${number}: ${shape}` + (failed.length ? `, without ${failed.join(', ')}` : '');
 }
 
-async function run(p: PrefetchedSeq<ImageLike<Uint8Array>>, button: HTMLButtonElement): Promise<void> {
-  button.disabled = true;
-  const results = document.getElementById('batches')!;
-  results.replaceChildren();
-  results.dataset.done = 'false';
+/** "Float32Array, 4 × 224 × 224, chw": what the workers wrote for one element. */
+function describeElement(image: ImageLike<Float32Array>): string {
+  return `${image.data.constructor.name}, ${image.channels} × ${image.height} × ${image.width}, ${image.layout}`;
+}
+
+/**
+ * Where the leased tensors lived: views into the shared ring, or buffers of
+ * their own. On the shared transport the first element ever read sizes the
+ * ring and so comes by message; every later one is a view into a slot.
+ */
+function describeBuffers(own: readonly number[], total: number): string {
+  if (total === 0) return '–';
+  if (own.length === 0) return `all ${total} views into a SharedArrayBuffer`;
+  if (own.length === total) return `all ${total} in their own ArrayBuffers`;
+  const which = own.length > 1 ? `elements ${own.join(', ')} in their own buffers` : `element ${own[0]} in its own buffer`;
+  return `${total - own.length} of ${total} views into a SharedArrayBuffer (${which})`;
+}
+
+function layOut(results: HTMLElement): { cards: HTMLElement[]; headings: HTMLElement[] } {
   const cards: HTMLElement[] = [];
   const headings: HTMLElement[] = [];
   for (let start = 0; start < photos.length; start += BATCH) {
@@ -181,42 +168,63 @@ async function run(p: PrefetchedSeq<ImageLike<Uint8Array>>, button: HTMLButtonEl
     headings.push(heading);
     results.append(section);
   }
+  return { cards, headings };
+}
+
+async function run(p: PrefetchedSeq<ImageLike<Float32Array>>, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  const results = document.getElementById('batches')!;
+  results.replaceChildren();
+  results.dataset.done = 'false';
+  const { cards, headings } = layOut(results);
 
   const rate = new RateMeter();
   let failed = 0;
+  const own: number[] = [];
   let waited = 0;
+  let element = '–';
   const started = performance.now();
-  let batch: Outcome[] = [];
-  for (let i = 0; i < photos.length; i++) {
-    const name = photos[i]!.name;
-    const asked = performance.now();
-    try {
-      const lease = await p.lease(i);
-      let tensor: Float32Array;
+  for (let start = 0; start < photos.length; start += BATCH) {
+    // Collate on this thread: each good tensor's RGB planes go into the next place of the batch.
+    const stacked = new Float32Array(BATCH * 3 * PLANE);
+    const outcomes: Outcome[] = [];
+    let filled = 0;
+    for (let i = start; i < Math.min(start + BATCH, photos.length); i++) {
+      const name = photos[i]!.name;
+      const asked = performance.now();
       try {
-        const image = resizeInWorkers ? lease.value : resize(lease.value);
-        tensor = toTensor(image).data.subarray(0, 3 * PLANE);
-      } finally {
-        lease.release(); // normalize made its own array: the ring slot can be reused now
+        const lease = await p.lease(i);
+        const place = stacked.subarray(filled * 3 * PLANE, (filled + 1) * 3 * PLANE);
+        try {
+          const image = lease.value;
+          // A page that is not isolated has no SharedArrayBuffer at all.
+          const inRing = typeof SharedArrayBuffer !== 'undefined' && image.data.buffer instanceof SharedArrayBuffer;
+          if (!inRing) own.push(i);
+          cards[i]!.dataset.buffer = inRing ? 'shared' : 'own';
+          element = describeElement(image);
+          place.set(image.data.subarray(0, 3 * PLANE));
+        } finally {
+          lease.release(); // copied into the batch: the ring slot can be reused now
+        }
+        waited += performance.now() - asked;
+        rate.mark();
+        showTensor(cards[i]!, place);
+        outcomes.push({ name });
+        filled++;
+      } catch (error) {
+        failed++;
+        showFailure(cards[i]!, name, innermostMessage(error));
+        outcomes.push({ name, error: innermostMessage(error) });
       }
-      waited += performance.now() - asked;
-      rate.mark();
-      showTensor(cards[i]!, tensor);
-      batch.push({ name, tensor });
-    } catch (error) {
-      failed++;
-      showFailure(cards[i]!, name, innermostMessage(error));
-      batch.push({ name, error: innermostMessage(error) });
     }
-    if (batch.length === BATCH || i === photos.length - 1) {
-      headings[Math.floor(i / BATCH)]!.textContent = batchHeading(batch, Math.floor(i / BATCH) + 1);
-      batch = [];
-    }
+    headings[start / BATCH]!.textContent = batchHeading(outcomes, stacked.subarray(0, filled * 3 * PLANE), start / BATCH + 1);
   }
   const seconds = (performance.now() - started) / 1000;
   const good = photos.length - failed;
   showStat('images', `${good} of ${photos.length}`);
   showStat('failed', String(failed));
+  showStat('element', element);
+  showStat('buffers', describeBuffers(own, good));
   showStat('rate', `${(good / seconds).toFixed(1)} images/s`);
   showStat('total', formatMs(seconds * 1000));
   showStat('wait', formatMs(good ? waited / good : undefined));
@@ -227,13 +235,11 @@ async function run(p: PrefetchedSeq<ImageLike<Uint8Array>>, button: HTMLButtonEl
 async function main(): Promise<void> {
   showProgress('loading the WebAssembly kernels…');
   await loadKernels();
-  const p = resizeInWorkers
-    ? prefetch(pipeline, { workers: WORKERS, maxBuffered: BATCH, slotBytes: PLANE * 4 + 4096 })
-    : prefetch(pipeline, { workers: WORKERS, maxBuffered: BATCH });
+  const p = prefetch(tensors, { workers: WORKERS, maxBuffered: BATCH });
   describePipeline();
   showStat('transport', p.transport);
   showStat('workers', String(WORKERS));
-  showProgress(`decoding ${photos.length} photos in ${WORKERS} workers…`);
+  showProgress(`decoding, resizing and normalizing ${photos.length} photos in ${WORKERS} workers…`);
   const again = document.getElementById('again') as HTMLButtonElement;
   again.addEventListener('click', () => void run(p, again).catch((e: unknown) => showError('Image loading', e)));
   await run(p, again);

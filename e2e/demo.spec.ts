@@ -2,11 +2,13 @@
  * The two demos, driven like a user would on the cross-origin isolated dev
  * server: the Fashion-MNIST preview (virtualized grid, filter, shuffle, a
  * wrong file) and the image batch loading (results, one error per broken
- * file, numbers). No timing assertions: numbers are checked for shape only.
- * Pages are opened relative to `baseURL` (the isolated server, see
- * playwright.config.ts).
+ * file, numbers, the whole chain in workers), the latter also on the server
+ * that is not isolated. No timing assertions: numbers are checked for shape
+ * only. Pages are opened relative to `baseURL` (the isolated server, see
+ * playwright.config.ts) unless a test names the other one.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { notIsolatedURL } from './servers.js';
 
 const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
@@ -15,6 +17,20 @@ function recordErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
+}
+
+/** Opens the image demo and waits for its first run to finish. */
+async function openImages(page: Page, base = ''): Promise<void> {
+  await page.goto(`${base}/demo/images.html`);
+  await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
+  await expect(page.locator('#batches')).toHaveAttribute('data-done', 'true');
+}
+
+/** `data-buffer` of each photo that became a tensor, by element index: 'shared' (a view into the ring) or 'own'. */
+function tensorBuffers(page: Page): Promise<Record<number, string>> {
+  return page.locator('.photo[data-state="done"]').evaluateAll((cards) =>
+    Object.fromEntries(cards.map((c) => [Number((c as HTMLElement).dataset.index), (c as HTMLElement).dataset.buffer ?? ''])),
+  );
 }
 
 async function openPreview(page: Page, query = ''): Promise<void> {
@@ -128,9 +144,7 @@ test.describe('dataset preview', () => {
 test.describe('image batch loading', () => {
   test('every photo becomes a 3×224×224 tensor, and each broken file fails on its own, by name', async ({ page }) => {
     const errors = recordErrors(page);
-    await page.goto('/demo/images.html');
-    await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
-    await expect(page.locator('#batches')).toHaveAttribute('data-done', 'true');
+    await openImages(page);
 
     await expect(page.locator('.photo')).toHaveCount(10);
     await expect(page.locator('.photo[data-state="done"]')).toHaveCount(8);
@@ -162,14 +176,45 @@ test.describe('image batch loading', () => {
     expect(errors).toEqual([]);
   });
 
-  test('run again reads every element again with the same results', async ({ page }) => {
+  test('decode, resize and normalize all run in the workers, and the tensors are leased from the shared ring', async ({ page }) => {
     const errors = recordErrors(page);
-    await page.goto('/demo/images.html');
-    await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
+    await openImages(page);
+    await expect(page.locator('[data-stat="transport"]')).toHaveText('shared');
+    // What a lease holds is normalize's output (4 channels, planar): the last kernel ran before the ring, in a worker.
+    await expect(page.locator('[data-stat="element"]')).toHaveText('Float32Array, 4 × 224 × 224, chw');
+    // The first element ever read sizes the ring and comes by message; every later one is a view into a ring slot.
+    const buffers = await tensorBuffers(page);
+    expect(Object.keys(buffers).map(Number)).toEqual([0, 1, 2, 4, 5, 6, 7, 9]);
+    for (const [index, buffer] of Object.entries(buffers)) if (index !== '0') expect(buffer, `element ${index}`).toBe('shared');
+    await expect(page.locator('[data-stat="buffers"]')).toContainText('views into a SharedArrayBuffer');
+    expect(errors).toEqual([]);
+  });
+
+  test('run again reads every element again with the same results, all of them from the ring', async ({ page }) => {
+    const errors = recordErrors(page);
+    await openImages(page);
     await page.locator('#again').click();
     await expect(page.locator('#batches')).toHaveAttribute('data-done', 'true');
     await expect(page.locator('.photo[data-state="done"]')).toHaveCount(8);
     await expect(page.locator('.photo[data-state="error"]')).toHaveCount(2);
+    await expect(page.locator('.batch h2').nth(1)).toContainText('Float32Array [4, 3, 224, 224]');
+    // The ring exists now, so element 0 comes through it too.
+    expect(Object.values(await tensorBuffers(page))).toEqual(new Array(8).fill('shared'));
+    await expect(page.locator('[data-stat="buffers"]')).toHaveText('all 8 views into a SharedArrayBuffer');
+    expect(errors).toEqual([]);
+  });
+
+  test('on a page that is not cross-origin isolated the same chain runs in the workers, by transfer', async ({ page }) => {
+    const errors = recordErrors(page);
+    await openImages(page, notIsolatedURL);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    await expect(page.locator('[data-stat="transport"]')).toHaveText('transfer');
+    await expect(page.locator('.photo[data-state="done"]')).toHaveCount(8);
+    await expect(page.locator('.photo[data-state="error"]')).toHaveCount(2);
+    await expect(page.locator('.photo[data-name="truncated.jpg"] .detail')).toContainText('decode: truncated.jpg is not a decodable image');
+    await expect(page.locator('[data-stat="element"]')).toHaveText('Float32Array, 4 × 224 × 224, chw');
+    await expect(page.locator('[data-stat="buffers"]')).toHaveText('all 8 in their own ArrayBuffers');
+    await expect(page.locator('.batch h2').nth(0)).toContainText('Float32Array [3, 3, 224, 224]');
     expect(errors).toEqual([]);
   });
 });

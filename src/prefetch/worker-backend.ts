@@ -14,7 +14,7 @@ import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring } from '../ring/ring.js';
 import { H_EVENTS, H_READER_WAITING, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
-import { CLAIMED, FAILED, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
+import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
 import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, type SerializedError, type ValueKind } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
@@ -352,7 +352,8 @@ export class WorkerBackend implements Backend {
     if (!ring || this.closed) return;
     let freed = false;
     for (const s of this.staleSlots) {
-      if (ring.slots.reclaim(s)) {
+      // A live worker frees the stale slot itself when it finishes (row 7); row 8 is only for dead ones.
+      if (stateOf(ring.slots.load(s)) === FREE) {
         this.staleSlots.delete(s);
         freed = true;
       }
@@ -441,10 +442,10 @@ export class WorkerBackend implements Backend {
           lost.push({ job, blamed: true }); // a worker holds one claim at a time: the one it was computing
         }
         // row 8, once the dead worker cannot write any more
-        setTimeout(() => {
+        void member.stopped.then(() => setTimeout(() => {
           ring.slots.reclaim(s);
           this.scan();
-        }, QUARANTINE_MS);
+        }, QUARANTINE_MS));
       }
     }
     for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);

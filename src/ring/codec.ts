@@ -37,7 +37,9 @@ export function isTypedArray(v: unknown): v is TypedArray {
 }
 
 export function dtypeCode(a: TypedArray): number {
-  const code = DTYPES.indexOf(a.constructor as TypedArrayConstructor);
+  let code = DTYPES.indexOf(a.constructor as TypedArrayConstructor);
+  // A subclass (Node's Buffer, a user's class) travels as its base type, as structured clone would send it.
+  if (code <= 0) code = DTYPES.findIndex((C) => C !== undefined && a instanceof C);
   if (code <= 0) throw new TypeError(`ring: unsupported typed array ${a.constructor.name}`);
   return code;
 }
@@ -50,7 +52,9 @@ export function viewOf(buffer: ArrayBufferLike, byteOffset: number, dtype: numbe
 
 /** A leaf position in a tree description: [type code, byte offset in the slot, element count]. */
 type Leaf = { a: [number, number, number] };
-type Node = number | string | boolean | Leaf | { o: Record<string, Node> } | { l: Node[] };
+/** Numbers JSON cannot hold (NaN, ±Infinity, -0) ride as text. */
+type Special = { f: string };
+type Node = number | string | boolean | Leaf | Special | { o: Record<string, Node> } | { l: Node[] };
 
 /** The slot layout an element needs, computed before anything is written. */
 export interface Encoding {
@@ -76,7 +80,8 @@ export function plan(value: unknown): Encoding {
     const leaves: { array: TypedArray; offset: number }[] = [];
     let offset = 0;
     const walk = (v: unknown, depth: number): Node | undefined => {
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+      if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { f: Object.is(v, -0) ? '-0' : String(v) };
+      if (typeof v === 'string' || typeof v === 'boolean') return v;
       if (depth > 32 || v === null || typeof v !== 'object') return undefined;
       if (isTypedArray(v)) {
         if (v.constructor === DataView) return undefined;
@@ -100,7 +105,7 @@ export function plan(value: unknown): Encoding {
       for (const k of Object.keys(v)) {
         const n = walk((v as Record<string, unknown>)[k], depth + 1);
         if (n === undefined) return undefined;
-        o[k] = n;
+        Object.defineProperty(o, k, { value: n, enumerable: true, writable: true, configurable: true });
       }
       return { o };
     };
@@ -146,6 +151,7 @@ export function read(
   const root = JSON.parse(readText(buffer, byteOffset + dataBytes, metaBytes)) as Node;
   const build = (n: Node): unknown => {
     if (typeof n !== 'object') return n;
+    if ('f' in n) return n.f === '-0' ? -0 : Number(n.f);
     if ('a' in n) {
       const [code, off, count] = n.a;
       const C = DTYPES[code]!;
@@ -154,7 +160,8 @@ export function read(
     }
     if ('l' in n) return n.l.map(build);
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(n.o)) o[k] = build(n.o[k]!);
+    // defineProperty, so that a key named __proto__ stays a key
+    for (const k of Object.keys(n.o)) Object.defineProperty(o, k, { value: build(n.o[k]!), enumerable: true, writable: true, configurable: true });
     return o;
   };
   return build(root);

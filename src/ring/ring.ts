@@ -124,7 +124,7 @@ export class Ring implements RingGeometry {
     return damaged;
   }
 
-  /** Debug mode: overwrite a released slot's data so a stale view reads garbage (0xDE bytes, NaN as floats). */
+  /** Debug mode: overwrite a released slot's data so a stale view reads garbage (0xff bytes: NaN as floats, -1 as ints). */
   poisonData(slot: number): void {
     const at = this.dataOffset(slot);
     new Uint8Array(this.buffer, at, this.slotBytes).fill(0xff);

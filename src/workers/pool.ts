@@ -25,6 +25,8 @@ export interface Member {
   readonly api: Comlink.Remote<WorkerApi>;
   dead: boolean;
   deathReason?: string;
+  /** Settles once the worker has stopped running (Node: its exit; browsers: once terminate() returned). */
+  stopped: Promise<void>;
 }
 
 export interface PoolOptions {
@@ -45,6 +47,7 @@ export class Pool {
   readonly members = new Map<number, Member>();
   private readonly name = `seqring-${Date.now().toString(36)}-${poolCount++}-${Math.random().toString(36).slice(2)}`;
   private readonly stopWatching = new AbortController();
+  private readonly stoppers = new Map<Member, () => void>();
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -56,7 +59,10 @@ export class Pool {
     const worker = this.options.factory ? this.options.factory() : await builtinWorker();
     const { port1, port2 } = new MessageChannel();
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
-    const member: Member = { id, worker, port: port1, api, dead: false };
+    let markStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+    const member: Member = { id, worker, port: port1, api, dead: false, stopped };
+    this.stoppers.set(member, markStopped);
     this.members.set(id, member);
     this.watch(member);
     port1.onmessage = (e: MessageEvent) => this.options.onMessage(member, e.data);
@@ -126,7 +132,10 @@ export class Pool {
     } catch {
       // already released
     }
-    void Promise.resolve(member.worker.terminate()).catch(() => {});
+    const stopper = this.stoppers.get(member);
+    this.stoppers.delete(member);
+    // Node's terminate() resolves once the thread has exited; a Web Worker's returns at once.
+    void Promise.resolve(member.worker.terminate()).catch(() => {}).then(() => stopper?.());
   }
 
   async close(): Promise<void> {

@@ -125,11 +125,8 @@ describe('trees (TREE)', () => {
     assert.deepEqual({ ...(got as object) }, { a: new Int32Array([4]) });
   });
 
-  // BUG (src/ring/codec.ts, plan/read): tree numbers travel in the JSON description, where
-  // NaN and ±Infinity become null and -0 becomes 0. read() then throws
-  // "TypeError: Cannot use 'in' operator to search for 'a' in null" for NaN/±Infinity.
-  // Repro: plan({ x: new Float32Array(1), n: NaN }) → write → read: throws.
-  test.todo('non-finite numbers and -0 in a tree round-trip (BUG: JSON turns them into null / 0, read throws)', T, () => {
+  // Tree numbers travel in a JSON description, which has no NaN, ±Infinity or -0.
+  test('non-finite numbers and -0 in a tree round-trip', T, () => {
     const { got } = roundTrip({ x: new Float32Array([1]), n: NaN, p: Infinity, m: -Infinity, z: -0 }, true);
     assert.deepEqual(got, { x: new Float32Array([1]), n: NaN, p: Infinity, m: -Infinity, z: -0 });
   });
@@ -173,14 +170,27 @@ describe('everything else plans as CLONE', () => {
     assert.throws(() => read(ring.buffer, at, KIND_CLONE, 0, 0, 0, false), /read of a slot of kind 3/);
   });
 
-  // BUG (src/ring/codec.ts, plan → dtypeCode): a typed array whose constructor is a subclass
-  // (a user's `class Image extends Float32Array`, Node's Buffer) makes plan() throw
-  // "TypeError: ring: unsupported typed array Image" instead of planning CLONE as its doc
-  // says; in the worker (runtime.ts fillSlot) the element then FAILS rather than travelling by clone.
-  // Repro: plan(Buffer.from([1, 2])) throws.
-  test.todo('a typed array subclass plans as CLONE or by its base type (BUG: plan throws TypeError)', T, () => {
+  // A subclass (a user's class, Node's Buffer) must not make the element fail: it travels as its base type.
+  test('a typed array subclass travels as its base type', T, () => {
     class Image extends Float32Array {}
-    for (const v of [new Image(2), { a: new Image(2) }, Buffer.from([1, 2])]) assert.notEqual(plan(v).kind, undefined);
+    const { ring, at } = slot();
+    for (const [v, base] of [[new Image([1, 2]), Float32Array], [Buffer.from([1, 2]), Uint8Array]] as const) {
+      const e = plan(v);
+      assert.equal(e.kind, KIND_TYPED);
+      write(e, ring.buffer, at);
+      const got = read(ring.buffer, at, e.kind, e.dtype, e.dataBytes, 0, true);
+      assert.ok(got instanceof base);
+      assert.deepEqual(Array.from(got as ArrayLike<number>), [1, 2]);
+    }
+    assert.equal(plan({ a: new Image(2) }).kind, KIND_TREE);
+  });
+
+  test('a key named __proto__ in a tree stays a key', T, () => {
+    const v = JSON.parse('{"__proto__": 5}') as Record<string, unknown>;
+    v.a = new Uint8Array([1]);
+    const { got } = roundTrip(v, true);
+    assert.deepEqual(Object.keys(got as object).sort(), ['__proto__', 'a']);
+    assert.equal(Object.getOwnPropertyDescriptor(got, '__proto__')?.value, 5);
   });
 });
 
