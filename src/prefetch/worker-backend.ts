@@ -20,6 +20,8 @@ import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
 import type { Backend, BackendEvents, Job } from './backend.js';
+import { MessageJobs } from './messages.js';
+import { waitForChange } from './wait.js';
 
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
 const WAIT_SLICE_MS = 100;
@@ -44,20 +46,27 @@ export interface WorkerBackendOptions {
   readonly poison: boolean;
 }
 
-type Record_ =
-  | { kind: 'slot'; slot: number; ticket: number; claimedSince?: number; done?: boolean; arrived?: boolean; value?: unknown; error?: SerializedError }
-  | { kind: 'message'; member: Member | undefined; value?: unknown; error?: SerializedError; settled: boolean; sentAt?: number };
-
-let warnedOversize = false;
+/** A job in a ring slot. */
+interface SlotJob {
+  readonly slot: number;
+  readonly ticket: number;
+  /** When the reader first saw a worker holding it (for `timeout`). */
+  claimedSince?: number;
+  done?: boolean;
+  /** A value or error that travels by message (kind CLONE) has arrived. */
+  arrived?: boolean;
+  value?: unknown;
+  error?: SerializedError;
+}
 
 export class WorkerBackend implements Backend {
   readonly transport: 'shared' | 'transfer';
   readonly capacityTotal: number;
   private ring: Ring | undefined;
   private readonly pool: Pool;
-  private readonly jobs = new Map<Job, Record_>();
+  private readonly jobs = new Map<Job, SlotJob>();
+  private readonly messages = new MessageJobs();
   private readonly bySlot: (Job | undefined)[] = [];
-  private readonly byTicket = new Map<number, Job>();
   /** Slots the reader gave up on while a worker still held them (STALE): not free until the worker lets go. */
   private readonly staleSlots = new Set<number>();
   private nextToken = 1;
@@ -67,7 +76,9 @@ export class WorkerBackend implements Backend {
   private wake: (() => void) | undefined;
   private readonly beats = new Map<number, { value: number; at: number }>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
-  private booted: Promise<void>;
+  private messageClock: ReturnType<typeof setInterval> | undefined;
+  private modules: Record<string, KernelModuleEntry> | undefined;
+  private announce = false;
 
   constructor(
     private readonly events: BackendEvents,
@@ -89,10 +100,8 @@ export class WorkerBackend implements Backend {
       onDeath: (m, reason) => this.onDeath(m, reason),
       onMessage: (m, data) => this.onMessage(m, data as FromWorker),
     });
-    this.booted = this.boot();
+    void this.boot();
   }
-
-  private modules: Record<string, KernelModuleEntry> | undefined;
 
   private async boot(): Promise<void> {
     try {
@@ -115,15 +124,11 @@ export class WorkerBackend implements Backend {
     }
   }
 
-  private messageClock: ReturnType<typeof setInterval> | undefined;
-
   /** A worker that holds a message request longer than `timeout` is hung: replace it (its requests are lost and retried). */
   private checkMessageTimeouts(): void {
-    const now = Date.now();
     const limit = this.options.timeout!;
-    for (const [job, r] of this.jobs) {
-      if (r.kind !== 'message' || r.settled || !r.member || r.sentAt === undefined || now - r.sentAt <= limit) continue;
-      this.pool.terminate(r.member, `it spent more than ${limit} ms on element ${job.index}`);
+    for (const { member, index } of this.messages.overdue(limit)) {
+      this.pool.terminate(member, `it spent more than ${limit} ms on element ${index}`);
     }
   }
 
@@ -143,9 +148,7 @@ export class WorkerBackend implements Backend {
     }
     // No ring yet (shared: still to be sized by the first element; transfer: never).
     if (this.transport === 'shared') return this.sizing ? 0 : 1;
-    let inFlight = 0;
-    for (const r of this.jobs.values()) if (r.kind === 'message') inFlight++;
-    return this.capacityTotal - inFlight;
+    return this.capacityTotal - this.messages.size;
   }
 
   flush(): void {
@@ -153,8 +156,6 @@ export class WorkerBackend implements Backend {
     this.announce = false;
     this.ring?.slots.announce(); // row 1, once for the batch
   }
-
-  private announce = false;
 
   private freeSlot(): number {
     for (let s = 0; s < this.capacityTotal; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
@@ -168,11 +169,10 @@ export class WorkerBackend implements Backend {
       const ticket = this.ring.slots.request(slot, index); // row 1 (announced by flush)
       this.announce = true;
       this.bySlot[slot] = job;
-      this.jobs.set(job, { kind: 'slot', slot, ticket });
+      this.jobs.set(job, { slot, ticket });
     } else {
       if (this.transport === 'shared') this.sizing = true;
-      this.jobs.set(job, { kind: 'message', member: undefined, settled: false });
-      this.byTicket.set(job.token, job);
+      this.messages.add(job);
       this.flushMessages();
     }
     this.keepProcessAlive();
@@ -181,24 +181,23 @@ export class WorkerBackend implements Backend {
   }
 
   cancel(job: Job): void {
+    if (this.messages.has(job)) {
+      this.messages.cancel(job);
+      if (this.transport === 'shared' && !this.ring) this.sizing = false;
+      return;
+    }
     const r = this.jobs.get(job);
     if (!r) return;
-    if (r.kind === 'slot') {
-      this.jobs.delete(job);
-      this.bySlot[r.slot] = undefined;
-      if (!this.ring!.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
-    } else {
-      // A request already posted cannot be recalled: its answer is dropped when it comes.
-      this.jobs.delete(job);
-      if (!r.member) this.byTicket.delete(job.token);
-      if (this.transport === 'shared' && this.sizing && !this.ring) this.sizing = false;
-    }
+    this.jobs.delete(job);
+    this.bySlot[r.slot] = undefined;
+    if (!this.ring!.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
   }
 
   take(job: Job, copy: boolean): unknown {
+    if (this.messages.has(job)) return this.messages.take(job);
     const r = this.jobs.get(job);
     if (!r) throw new Error('prefetch: value of a job that is gone');
-    if (r.kind === 'message' || r.arrived) return r.value;
+    if (r.arrived) return r.value;
     const ring = this.ring!;
     return read(
       ring.buffer, ring.dataOffset(r.slot), ring.field(r.slot, S_KIND) as ValueKind, ring.field(r.slot, S_DTYPE),
@@ -207,10 +206,11 @@ export class WorkerBackend implements Backend {
   }
 
   discard(job: Job): void {
+    this.messages.discard(job);
     const r = this.jobs.get(job);
     if (!r) return;
     this.jobs.delete(job);
-    if (r.kind !== 'slot' || this.closed) return;
+    if (this.closed) return;
     this.bySlot[r.slot] = undefined;
     if (this.ring!.poison) this.ring!.poisonData(r.slot);
     this.ring!.slots.free(r.slot); // rows 9, 10
@@ -233,27 +233,10 @@ export class WorkerBackend implements Backend {
     await this.pool.close();
   }
 
-  /** The ring, for tests that check its canaries. */
-  get ringForTests(): Ring | undefined {
-    return this.ring;
-  }
-
   // ---- messages (transfer transport, sizing, clones) -------------------------------
 
-  /** Posts requests that wait for a worker to the least busy live worker. */
   private flushMessages(): void {
-    const live = [...this.pool.members.values()].filter((m) => !m.dead);
-    if (live.length === 0) return;
-    const load = new Map<Member, number>(live.map((m) => [m, 0]));
-    for (const r of this.jobs.values()) if (r.kind === 'message' && r.member && !r.settled) load.set(r.member, (load.get(r.member) ?? 0) + 1);
-    for (const [job, r] of this.jobs) {
-      if (r.kind !== 'message' || r.member) continue;
-      const member = [...load.entries()].sort((a, b) => a[1] - b[1])[0]![0];
-      r.member = member;
-      r.sentAt = Date.now();
-      load.set(member, load.get(member)! + 1);
-      member.port.postMessage({ type: 'request', index: job.index, ticket: job.token } satisfies ToWorker);
-    }
+    this.messages.post([...this.pool.members.values()].filter((m) => !m.dead));
   }
 
   private onMessage(member: Member, m: FromWorker): void {
@@ -261,30 +244,21 @@ export class WorkerBackend implements Backend {
     switch (m.type) {
       case 'result':
       case 'failure': {
-        const job = this.byTicket.get(m.ticket);
-        this.byTicket.delete(m.ticket);
-        const r = job && this.jobs.get(job);
-        if (!job || !r || r.kind !== 'message') {
+        const a = this.messages.answer(m);
+        if (this.transport === 'transfer' && this.messages.inFlight === 0) this.letProcessExit();
+        if (a.job === undefined) {
           this.events.capacity(); // a cancelled request's answer: its place is free again
           return;
         }
-        r.settled = true;
         if (this.transport === 'shared' && !this.ring) this.sizeRing(m.type === 'result' ? m.value : undefined);
-        if (this.transport === 'transfer' && !this.hasOpenMessages()) this.letProcessExit();
-        if (m.type === 'result') {
-          r.value = m.value;
-          this.events.settled(job, { ok: true });
-        } else {
-          this.jobs.delete(job);
-          this.events.settled(job, { ok: false, error: m.error });
-        }
+        this.events.settled(a.job, a.ok ? { ok: true } : { ok: false, error: a.error });
         return;
       }
       case 'value':
       case 'error': {
         const job = this.bySlot[m.slot];
         const r = job && this.jobs.get(job);
-        if (!r || r.kind !== 'slot' || r.ticket !== m.ticket) return; // cancelled meanwhile
+        if (!r || r.ticket !== m.ticket) return; // cancelled meanwhile
         r.arrived = true;
         if (m.type === 'value') r.value = m.value;
         else r.error = m.error;
@@ -325,7 +299,7 @@ export class WorkerBackend implements Backend {
     while (!this.closed) {
       const ring = this.ring;
       if (!ring || (this.jobs.size === 0 && this.staleSlots.size === 0)) {
-        if (this.jobs.size === 0) this.letProcessExit();
+        if (this.jobs.size === 0 && this.messages.inFlight === 0) this.letProcessExit();
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           setTimeout(resolve, this.jobs.size > 0 || !ring ? 20 : 1000).unref?.();
@@ -362,7 +336,7 @@ export class WorkerBackend implements Backend {
       const job = this.bySlot[s];
       if (!job) continue;
       const r = this.jobs.get(job);
-      if (!r || r.kind !== 'slot' || r.done) continue;
+      if (!r || r.done) continue;
       const w = ring.slots.load(s);
       if (ticketOf(w) !== r.ticket) continue;
       const state = stateOf(w);
@@ -397,7 +371,7 @@ export class WorkerBackend implements Backend {
       busy.add(holder);
       const job = this.bySlot[s];
       const r = job && this.jobs.get(job);
-      if (this.options.timeout !== undefined && r?.kind === 'slot' && r.claimedSince !== undefined && now - r.claimedSince > this.options.timeout) {
+      if (this.options.timeout !== undefined && r?.claimedSince !== undefined && now - r.claimedSince > this.options.timeout) {
         const m = this.pool.members.get(holder);
         if (m) this.pool.terminate(m, `it spent more than ${this.options.timeout} ms on element ${job!.index}`);
       }
@@ -415,19 +389,8 @@ export class WorkerBackend implements Backend {
   private onDeath(member: Member, reason: string): void {
     if (this.closed) return;
     this.beats.delete(member.id);
-    const lost: { job: Job; blamed: boolean }[] = [];
-    // Message requests queue up in a worker: only the oldest was being computed when it died.
-    let oldest: { job: Job; sentAt: number } | undefined;
-    for (const [job, r] of this.jobs) {
-      if (r.kind === 'message' && r.member === member && !r.settled) {
-        this.jobs.delete(job);
-        this.byTicket.delete(job.token);
-        if (this.transport === 'shared' && !this.ring) this.sizing = false;
-        lost.push({ job, blamed: false });
-        if (!oldest || (r.sentAt ?? 0) < oldest.sentAt) oldest = { job, sentAt: r.sentAt ?? 0 };
-      }
-    }
-    for (const l of lost) l.blamed = l.job === oldest?.job;
+    const lost = this.messages.lostWith(member);
+    if (lost.length > 0 && this.transport === 'shared' && !this.ring) this.sizing = false;
     const ring = this.ring;
     if (ring) {
       for (let s = 0; s < this.capacityTotal; s++) {
@@ -475,37 +438,9 @@ export class WorkerBackend implements Backend {
     this.keepAlive = setInterval(() => {}, 1000);
   }
 
-  private hasOpenMessages(): boolean {
-    for (const r of this.jobs.values()) if (r.kind === 'message' && !r.settled) return true;
-    return false;
-  }
-
   private letProcessExit(): void {
     if (!this.keepAlive) return;
     clearInterval(this.keepAlive);
     this.keepAlive = undefined;
   }
 }
-
-/** Waits until `words[at]` is no longer `seen`, or `ms` pass. Never blocks the thread. */
-export function waitForChange(words: Int32Array, at: number, seen: number, ms: number): Promise<void> {
-  const waitAsync = (Atomics as { waitAsync?: typeof Atomics.waitAsync }).waitAsync;
-  if (typeof waitAsync === 'function') {
-    const r = waitAsync(words, at, seen, ms);
-    return r.async ? r.value.then(() => undefined) : Promise.resolve();
-  }
-  return pollForChange(words, at, seen, ms);
-}
-
-/** The path for engines without `Atomics.waitAsync`: look again every millisecond. */
-function pollForChange(words: Int32Array, at: number, seen: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve) => {
-    const look = () => {
-      if (Atomics.load(words, at) !== seen || Date.now() >= until) resolve();
-      else setTimeout(look, 1);
-    };
-    look();
-  });
-}
-
