@@ -137,9 +137,8 @@ function describeElement(image: ImageLike<Float32Array>): string {
 }
 
 /**
- * Where the leased tensors lived: views into the shared ring, or buffers of
- * their own. On the shared transport the first element ever read sizes the
- * ring and so comes by message; every later one is a view into a slot.
+ * Where the leased tensors lived: views into the shared ring (transport
+ * 'shared'), or buffers of their own (transport 'transfer').
  */
 function describeBuffers(own: readonly number[], total: number): string {
   if (total === 0) return '–';

@@ -82,7 +82,7 @@ const cases = {
         viaLoop.push(compare(photos[i]!, images[i]!, out as ImageLike<Float32Array>));
         i++;
       }
-      // A second look at each, by lease (element 0 may have sized the ring by message the first time).
+      // A second look at each, by lease.
       const viaLease: Comparison[] = [];
       for (let k = 0; k < images.length; k++) {
         const lease = await p.lease(k);

@@ -15,7 +15,7 @@ import type { WorkerFactory } from '../plan/remote.js';
 import { Ring } from '../ring/ring.js';
 import { H_EVENTS, H_READER_WAITING, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
 import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
-import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, type SerializedError, type ValueKind } from '../ring/codec.js';
+import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, write, type SerializedError, type ValueKind } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
@@ -250,7 +250,10 @@ export class WorkerBackend implements Backend {
           this.events.capacity(); // a cancelled request's answer: its place is free again
           return;
         }
-        if (this.transport === 'shared' && !this.ring) this.sizeRing(m.type === 'result' ? m.value : undefined);
+        if (this.transport === 'shared' && !this.ring) {
+          this.sizeRing(m.type === 'result' ? m.value : undefined);
+          if (a.ok) this.placeFirst(a.job);
+        }
         this.events.settled(a.job, a.ok ? { ok: true } : { ok: false, error: a.error });
         return;
       }
@@ -281,6 +284,29 @@ export class WorkerBackend implements Backend {
     const memory = this.ring!.memory;
     for (const m of this.pool.members.values()) void this.attach(m, memory);
     this.wake?.();
+  }
+
+  /**
+   * The element that sized the ring came by message; it goes into a slot
+   * like every other (one copy, once), so that its lease too is a view into
+   * the ring (slots.ts row 11).
+   */
+  private placeFirst(job: Job): void {
+    const ring = this.ring!;
+    const value = this.messages.take(job);
+    const e = planEncoding(value);
+    if (e.kind === KIND_CLONE || encodedBytes(e) > ring.slotBytes) return;
+    const slot = this.freeSlot();
+    const at = ring.dataOffset(slot);
+    write(e, ring.buffer, at);
+    ring.setField(slot, S_KIND, e.kind);
+    ring.setField(slot, S_DTYPE, e.dtype);
+    ring.setField(slot, S_BYTES, e.dataBytes);
+    ring.setField(slot, S_META_BYTES, e.meta?.byteLength ?? 0);
+    const ticket = ring.slots.placeReady(slot, job.index);
+    this.messages.discard(job);
+    this.bySlot[slot] = job;
+    this.jobs.set(job, { slot, ticket, done: true });
   }
 
   private async attach(m: Member, memory: WebAssembly.Memory): Promise<void> {

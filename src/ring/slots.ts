@@ -22,6 +22,8 @@
  * | 8 | STALE     | reader | compareExchange                   | FREE      | the worker that held it is gone for good         |
  * | 9 | READY     | reader | store                             | FREE      | the value was copied out, released, or unwanted  |
  * |10 | FAILED    | reader | store                             | FREE      | the error was delivered, or is unwanted          |
+ * |11 | FREE      | reader | store (ticket+1)                  | READY     | the reader wrote the element itself (the first   |
+ * |   |           |        |                                   |           | one, which sized the ring and came by message)   |
  *
  * Only the reader writes S_INDEX (before row 1 publishes it). Only the worker
  * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES and
@@ -87,6 +89,18 @@ export class SlotTable {
     Atomics.store(this.words, slotWord(slot, S_INDEX), index);
     // publish: the index is visible before the request is.
     Atomics.store(this.words, at, word(REQUESTED, ticket));
+    return ticket;
+  }
+
+  /** Row 11: the reader wrote element `index` into the FREE `slot` itself. */
+  placeReady(slot: number, index: number): number {
+    const at = slotWord(slot, S_STATE);
+    const before = Atomics.load(this.words, at);
+    if (stateOf(before) !== FREE) throw new Error(`ring: place into slot ${slot} in state ${STATE_NAMES[stateOf(before)]}`);
+    const ticket = (ticketOf(before) + 1) & TICKET_MASK;
+    Atomics.store(this.words, slotWord(slot, S_INDEX), index);
+    // publish: the data and fields were written before this store.
+    Atomics.store(this.words, at, word(READY, ticket));
     return ticket;
   }
 

@@ -50,6 +50,10 @@ describe('prefetch reads', () => {
   test('get returns a copy the caller owns; lease returns a view into the shared ring', T, async () => {
     const p = prefetch(seq(Array.from({ length: 20 }, (_, i) => new Int32Array(8).fill(i))), { workers: 1, maxBuffered: 4 });
     try {
+      const first = await p.lease(0); // the element that sizes the ring: it is placed in a slot too
+      assert.ok(first.value.buffer instanceof SharedArrayBuffer, 'the first lease is a view into the ring as well');
+      assert.deepEqual([...first.value], new Array(8).fill(0));
+      first.release();
       const owned = await p.get(3);
       assert.ok(!(owned.buffer instanceof SharedArrayBuffer), 'get must not hand out ring memory');
       assert.deepEqual([...owned], new Array(8).fill(3));
