@@ -5,17 +5,10 @@
  */
 import { defineConfig } from '@playwright/test';
 import { isolatedPort, isolatedURL, notIsolatedPort, notIsolatedURL } from './e2e/servers.js';
+import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
-export const chromiumPath = '/usr/bin/chromium';
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+
+
 
 const ci = Boolean(process.env.CI);
 const vite = (port: number) => `npx vite --port ${port} --strictPort --host 127.0.0.1`;

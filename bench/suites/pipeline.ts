@@ -17,6 +17,7 @@
 import { cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
+import { mulberry32 } from '../../test/helpers/random.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
@@ -37,16 +38,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Output = ImageLike<Float32Array>;
 

@@ -19,6 +19,7 @@
 import { arange, prefetch, remoteFunctions, repeat, smap, type PrefetchedSeq } from '../../src/index.js';
 import { comlinkThroughput } from '../baseline/comlink.js';
 import type { functions } from '../workers/bench.worker.js';
+import { mulberry32 } from '../../test/helpers/random.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
@@ -50,16 +51,6 @@ function quantile(values: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n for a pass of about PASS_SECONDS at `perSecond`. */
 function sized(perSecond: number, min: number): number {

@@ -10,6 +10,7 @@
 import type { functions } from './prefetch.worker.js';
 import type { PrefetchedSeq } from '../../src/index.js';
 import { exposeCases } from './run-case.js';
+import { mulberry32 } from '../../test/helpers/random.js';
 
 if (new URLSearchParams(location.search).has('nowaitasync')) delete (Atomics as { waitAsync?: unknown }).waitAsync;
 
@@ -99,17 +100,6 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cases = {
@@ -179,7 +169,7 @@ const cases = {
 
   /** Case 3: seeded random reads (restarts of the read-ahead window). */
   async randomReads(seed: number) {
-    const rand = seeded(seed);
+    const rand = mulberry32(seed);
     const n = 5000;
     const p = prefetch(smap(fns.filled, arange(n), repeat(32)), { workers: 2, maxBuffered: 16 });
     const bad: string[] = [];

@@ -8,18 +8,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Seq, factories } from '../../src/ops/index.js';
+import { mulberry32 } from '../helpers/random.js';
 
-/** ringbuf.js' PRNG: small, seedable, good enough for picking test cases. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 export function randomSeed(): number {
   const fromEnv = Number(process.env.SEQRING_SEED);

@@ -2,6 +2,9 @@
 import { Worker } from 'node:worker_threads';
 import { remoteFunctions, type RemoteFunctions } from '../../src/index.js';
 import type { functions } from '../fixtures/functions.worker.js';
+import { mulberry32, seedFromEnv } from './random.js';
+
+export { mulberry32, seedFromEnv };
 
 const fixture = new URL('../fixtures/functions.worker.ts', import.meta.url);
 
@@ -21,20 +24,4 @@ export function fixtureFunctions(): { fns: RemoteFunctions<typeof functions>; ma
   return { fns, made };
 }
 
-/** A seeded PRNG (mulberry32); tests print the seed they use. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-export function seedFromEnv(): number {
-  const s = Number(process.env.SEQRING_SEED ?? Date.now() % 1_000_000);
-  console.log(`# seed ${s} (set SEQRING_SEED=${s} to replay)`);
-  return s;
-}

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { ImageLike } from '../../src/kernels.js';
+import { mulberry32 as seededRandom } from '../helpers/random.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const photos = path.resolve(repoRoot, '../shared/data/photos');
@@ -31,16 +32,10 @@ export function keepChannels(image: ImageLike<Uint8Array>, channels: number): Im
 }
 
 /** A small seeded PRNG; the seed is printed so a failure can be replayed. */
+/** mulberry32 that prints its seed, so a failing run can be replayed. */
 export function mulberry32(seed: number): () => number {
   console.log(`random seed was ${seed}`);
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 export function randomImage(random: () => number, width: number, height: number, channels: number): ImageLike<Uint8Array> {
