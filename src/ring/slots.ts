@@ -196,7 +196,8 @@ export class SlotTable {
       const at = slotWord(best, S_STATE);
       if (Atomics.compareExchange(this.words, at, bestWord, word(CLAIMED, ticket)) === bestWord) {
         // The holder is written just after the claim: a reader that reads an old holder in
-        // that instant may mark the slot STALE for a dead worker, which only costs a recompute.
+        // that instant may mark the slot STALE for a dead worker, which only costs a recompute;
+        // a worker terminated between these two statements leaves its slot to the `timeout` option.
         Atomics.store(this.words, slotWord(best, S_WORKER), worker);
         // Re-read the index under the claim: it cannot change while we hold it.
         return { slot: best, ticket, index: Atomics.load(this.words, slotWord(best, S_INDEX)) };
