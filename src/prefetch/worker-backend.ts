@@ -3,12 +3,12 @@
  * without shared memory, by messages that transfer their buffers ('transfer').
  *
  * Shared: the ring is sized from the first element, which travels once by
- * message (so nothing is evaluated twice to size it); every later element goes
- * through a slot (slots.ts). The reader's side of the slot protocol lives
- * here: it requests, cancels and frees slots, and one watch loop waits on the
- * ring's event counter (`Atomics.waitAsync`, finite timeout, or polling where
- * the engine lacks it) to learn which slots settled. The same loop checks
- * heartbeats and the per-element `timeout`.
+ * message (so nothing is evaluated twice to size it) and is then placed in a
+ * slot; every later element goes through a slot (slots.ts). The reader's side
+ * of the slot protocol lives here: it requests, cancels and frees slots, and
+ * one watch loop waits on the ring's event counter (wait.ts) to learn which
+ * slots settled. The same loop checks heartbeats and the per-element
+ * `timeout`. Elements that travel by message are kept in messages.ts.
  */
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
