@@ -124,7 +124,7 @@ export class Reader implements BackendEvents {
    * Starts queued elements while the backend has room: waited-for ones first,
    * then the window in order. Read-ahead starts in batches (half the
    * window) so that workers are woken once per batch, not once per element;
-   * an element someone waits for starts at once.
+   * an element someone waits for starts, and is announced, at once.
    */
   private pump(): void {
     if (this.closedBy) return;
@@ -133,18 +133,24 @@ export class Reader implements BackendEvents {
     const batch = Math.max(1, this.options.maxBuffered >> 1);
     let queued = 0;
     let ahead = 0;
+    let waited = false;
     for (const e of this.entries.values()) {
-      if (e.state === 'queued') queued++;
-      else if (!e.consumed) ahead++;
+      if (e.state === 'queued') {
+        queued++;
+        if (e.waiters.length > 0) waited = true;
+      } else if (!e.consumed) ahead++;
     }
     // Start read-ahead a batch at a time, unless so little is ahead that the reader might catch up.
     const go = Math.min(room, queued) >= batch || ahead < batch;
-    while (room > 0) {
+    // Nothing may start (most pumps between batches): skip the search for what to start.
+    while (room > 0 && queued > 0 && (go || waited)) {
       const next = this.nextToStart();
       if (!next || (next.waiters.length === 0 && !go)) break;
       next.state = 'running';
       next.job = this.backend.start(next.index);
       room--;
+      // Someone waits for it: wake a worker now, so it starts while this loop requests the read-ahead.
+      if (next.waiters.length > 0) this.backend.flush();
     }
     this.backend.flush();
     this.failIfStarved();
@@ -182,7 +188,7 @@ export class Reader implements BackendEvents {
 
   /** Leases hold every slot and someone waits for another element: it could never come, so say so. */
   private failIfStarved(): void {
-    if (this.backend.room() > 0 || this.leased < this.backend.capacityTotal) return;
+    if (this.leased < this.backend.capacityTotal || this.backend.room() > 0) return;
     for (const e of this.entries.values()) {
       if (e.state !== 'queued' || e.waiters.length === 0) continue;
       const error = new RangeError(
