@@ -4,7 +4,8 @@
  * - TYPED: one typed array; its bytes start the slot, its type code is in
  *   S_DTYPE. No description, nothing allocated but the reader's view.
  * - TREE: a plain object or array whose leaves are typed arrays and numbers
- *   (strings and booleans ride along in the description).
+ *   (strings and booleans ride along in the description), or a plain number,
+ *   string or boolean (a description with no leaves).
  *   The leaves' bytes come first (each 16-byte aligned), then a JSON
  *   description of the structure. The JSON is one allocation per element on
  *   each side; trees need it to say where each leaf is.
@@ -76,7 +77,8 @@ export function plan(value: unknown): Encoding {
   if (isTypedArray(value)) {
     return { kind: KIND_TYPED, dataBytes: value.byteLength, meta: undefined, dtype: dtypeCode(value), leaves: [{ array: value, offset: 0 }] };
   }
-  if (value !== null && typeof value === 'object') {
+  // Numbers, strings, booleans and plain objects/arrays of them travel as a description alone.
+  if (value !== null && (typeof value === 'object' || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) {
     const leaves: { array: TypedArray; offset: number }[] = [];
     let offset = 0;
     const walk = (v: unknown, depth: number): Node | undefined => {
@@ -110,7 +112,7 @@ export function plan(value: unknown): Encoding {
       return { o };
     };
     const root = walk(value, 0);
-    if (root !== undefined && leaves.length > 0) {
+    if (root !== undefined) {
       return { kind: KIND_TREE, dataBytes: offset, meta: encoder.encode(JSON.stringify(root)), dtype: 0, leaves };
     }
   }

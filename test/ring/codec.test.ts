@@ -132,6 +132,25 @@ describe('trees (TREE)', () => {
   });
 });
 
+describe('plain data travels as a description alone', () => {
+  for (const [name, v] of [
+    ['a number', 3],
+    ['a negative zero', -0],
+    ['a string', 'abc'],
+    ['a boolean', true],
+    ['an array of numbers', [1, 2, 3]],
+    ['a plain object without typed arrays', { a: 1, b: 'x', c: [false, NaN] }],
+  ] as [string, unknown][]) {
+    test(`${name} plans as a TREE with no leaves and round-trips`, T, () => {
+      const { got, e } = roundTrip(v, false);
+      assert.equal(e.kind, KIND_TREE);
+      assert.equal(e.leaves.length, 0);
+      assert.equal(e.dataBytes, 0);
+      assert.deepEqual(got, v);
+    });
+  }
+});
+
 describe('everything else plans as CLONE', () => {
   class Point {
     constructor(readonly x = new Float32Array(2)) {}
@@ -148,10 +167,6 @@ describe('everything else plans as CLONE', () => {
     ['a tree holding a function', { a: new Float32Array(2), f: () => 1 }],
     ['a tree holding a DataView', { a: new Float32Array(2), d: new DataView(new ArrayBuffer(4)) }],
     ['a DataView', new DataView(new ArrayBuffer(8))],
-    ['a plain object without typed arrays', { a: 1, b: 'x' }],
-    ['an array of numbers', [1, 2, 3]],
-    ['a number', 3],
-    ['a string', 'abc'],
     ['null', null],
     ['undefined', undefined],
     ['a tree nested deeper than 32', Array.from({ length: 40 }).reduce<unknown>((inner) => [inner], new Uint8Array(1))],
