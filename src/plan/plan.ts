@@ -153,6 +153,11 @@ export interface PlanEnvironment {
 
 /** Rebuilds the pipeline a plan describes (in a worker). */
 export function fromPlan(plan: Plan, env: PlanEnvironment): Seq<unknown> {
+  return fromPlanNodes(plan, env)[plan.root]!;
+}
+
+/** Rebuilds every node of a plan once; node `i` of the plan is element `i` of the result. */
+export function fromPlanNodes(plan: Plan, env: PlanEnvironment): Seq<unknown>[] {
   const built: Seq<unknown>[] = [];
   const decode = (a: PlanArg): unknown => {
     switch (a.t) {
@@ -185,5 +190,5 @@ export function fromPlan(plan: Plan, env: PlanEnvironment): Seq<unknown> {
     s.createdAt = node.site;
     built.push(s);
   }
-  return built[plan.root]!;
+  return built;
 }

@@ -12,7 +12,7 @@
  * on it, with their ArrayBuffers transferred: one message per element, which
  * is the price of having no shared memory.
  */
-import { fromPlan, type KernelCallRef, type Plan } from '../plan/plan.js';
+import { fromPlanNodes, type KernelCallRef, type Plan } from '../plan/plan.js';
 import { seterr } from '../seq/errors.js';
 import type { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
@@ -46,7 +46,7 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
     kernels = KernelRuntime.create(init.kernelModules as never, memory ?? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }));
   }
   const k = kernels;
-  const seq = fromPlan(plan, {
+  const nodes = fromPlanNodes(plan, {
     factories: factories as never,
     functions,
     kernel: (call) => {
@@ -61,20 +61,11 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
   const root = plan.nodes[plan.root]!;
   let kernelTail: Pipeline['kernelTail'];
   if (kernels && memory && root.op === 'smap' && root.args.length === 2 && root.args[0]!.t === 'kernel' && root.args[1]!.t === 'seq') {
+    // The kernel's source is the very sequence the pipeline reads (its caches are shared), not a rebuilt copy.
     const src = root.args[1] as { t: 'seq'; id: number };
-    kernelTail = { call: (root.args[0] as { t: 'kernel'; call: KernelCallRef }).call, source: rebuildSource(plan, src.id, functions, k) };
+    kernelTail = { call: (root.args[0] as { t: 'kernel'; call: KernelCallRef }).call, source: nodes[src.id]! };
   }
-  return { seq, kernelTail, kernels };
-}
-
-/** The sequence of plan node `id` (rebuilding the prefix of the plan up to it). */
-function rebuildSource(plan: Plan, id: number, functions: ExposedFunctions, k: KernelRuntime | undefined): Seq<unknown> {
-  return fromPlan({ ...plan, root: id, nodes: plan.nodes.slice(0, id + 1) }, {
-    factories: factories as never,
-    functions,
-    kernel: (call) => (input: unknown): unknown =>
-      input instanceof Promise ? input.then((ready) => k!.run(call as never, ready as never)) : k!.run(call as never, input as never),
-  });
+  return { seq: nodes[plan.root]!, kernelTail, kernels };
 }
 
 function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
