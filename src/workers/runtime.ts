@@ -151,8 +151,8 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
 async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> {
   const at = ring.dataOffset(claim.slot);
   try {
-    if (pipeline.kernelTail && (await writeKernelOutput(ring, claim, pipeline, at))) return;
-    const value = await evaluate(pipeline, claim.index);
+    const value = pipeline.kernelTail ? await writeKernelOutput(ring, claim, pipeline, at) : await evaluate(pipeline, claim.index);
+    if (value === PUBLISHED) return;
     if (!ring.slots.stillClaimed(claim)) {
       ring.slots.finish(claim, READY); // the window moved on: frees the slot (row 7)
       return;
@@ -190,23 +190,28 @@ function publishEncoded(ring: Ring, claim: Claim, e: Encoding, at: number): void
   ring.slots.finish(claim, READY);
 }
 
+/** What writeKernelOutput returns once the element is in its slot. */
+const PUBLISHED: unique symbol = Symbol('published');
+
 /**
  * The kernel fast path: the source element is evaluated, then the kernel
- * writes its output straight into the slot. Returns false when the output
- * does not fit the slot (the caller then takes the ordinary path).
+ * writes its output straight into the slot. When the output does not fit the
+ * slot, the kernel's output is returned instead (computed once) for the
+ * ordinary path to send.
  */
-async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, at: number): Promise<boolean> {
+async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, at: number): Promise<unknown> {
   const { call, source } = pipeline.kernelTail!;
   let input = source.get(claim.index);
   if (input instanceof Promise) input = await input;
   const kernels = pipeline.kernels!;
   const out = kernels.outputOf(call as never, input as never);
-  if (out.byteLength + 256 > ring.slotBytes) return false;
+  // 256 bytes: room for the description (width, height, layout…) written after the data.
+  if (out.byteLength + 256 > ring.slotBytes) return kernels.run(call as never, input as never);
   const image = kernels.runInto(call as never, input as never, at);
   const e = planEncoding(image); // the data leaf is already in place: write() skips it
-  if (encodedBytes(e) > ring.slotBytes) return false;
+  if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all: send it by message
   publishEncoded(ring, claim, e, at);
-  return true;
+  return PUBLISHED;
 }
 
 /** Requests on the value port: the transfer transport, and the element that sizes the ring. */

@@ -107,4 +107,24 @@ describe('kernels in prefetch workers', () => {
       }
     });
   }
+
+  test('kernel outputs larger than the slot (sized by a small first image) arrive intact', T, async () => {
+    await loadKernels();
+    // Image 0 is 4×4 and sizes the ring; the others are 40×30, far larger than a slot.
+    const images = [...randomImages(1, 4, 4, 5), ...randomImages(5, 40, 30, 6)];
+    const options = { mean: [0.1, 0.2, 0.3], std: [0.5, 0.5, 0.5] };
+    const p = prefetch(smap(normalize(options), seq(images)), { workers: 2 });
+    try {
+      let i = 0;
+      for await (const out of p) {
+        const want = reference.normalize(images[i]!, options);
+        assert.equal(out.width, images[i]!.width);
+        assert.deepEqual([...out.data].map((x) => Math.round(x * 1e5)), [...want.data].map((x) => Math.round(x * 1e5)), `image ${i}`);
+        i++;
+      }
+      assert.equal(i, 6);
+    } finally {
+      await p.close();
+    }
+  });
 });
