@@ -13,10 +13,15 @@
  * The Comlink baseline (bench/baseline/comlink.ts) excludes start-up the same
  * way: each worker answers one call before its clock starts.
  *
+ * The large case is measured twice on seqring's side: with `filled`, which
+ * returns a fresh array as the baseline's worker does (the runtime copies it
+ * into its slot), and with `largeInto`, the same values from a writer
+ * (`writesInto`) that the runtime hands the slot itself.
+ *
  * Seqring and baseline runs are interleaved (ROUNDS rounds, medians reported)
  * because the machine is shared and noisy.
  */
-import { arange, prefetch, remoteFunctions, repeat, smap, type PrefetchedSeq } from '../../src/index.js';
+import { arange, prefetch, remoteFunctions, repeat, smap, type PrefetchedSeq, type Seq } from '../../src/index.js';
 import { comlinkThroughput } from '../baseline/comlink.js';
 import type { functions } from '../workers/bench.worker.js';
 import { mulberry32 } from '../../test/helpers/random.js';
@@ -28,7 +33,7 @@ const ROUNDS = 3;
 const PASS_SECONDS = 1.5;
 const MAX_BUFFERED = 16;
 const SMALL = 256;
-const LARGE = 150528; // 224 × 224 × 3 float32
+const LARGE = 150528; // 224 × 224 × 3 float32 (bench.worker.ts `largeInto` has it built in)
 /** Float32 holds every integer up to 2^24 exactly: the per-element check needs that. */
 const MAX_N = 2 ** 24;
 
@@ -57,9 +62,19 @@ function sized(perSecond: number, min: number): number {
   return Math.max(min, Math.min(MAX_N, Math.round(perSecond * PASS_SECONDS)));
 }
 
-/** A prefetch of `filled(i, floats)` for i < n, warmed up as the header says. */
-async function openFilled(n: number, floats: number, workers = 2): Promise<PrefetchedSeq<Float32Array>> {
-  const p = prefetch(smap(fns.filled, arange(n), repeat(floats)), { workers, maxBuffered: MAX_BUFFERED });
+/** How the worker makes each element: `filled` returns a fresh array (as the baseline does); `writer` is `largeInto`. */
+type Maker = 'plain' | 'writer';
+
+/** Elements i < n: `floats` float32 values all equal to i. */
+function elements(n: number, floats: number, maker: Maker): Seq<Float32Array> {
+  if (maker === 'plain') return smap(fns.filled, arange(n), repeat(floats));
+  if (floats !== LARGE) throw new Error(`bench prefetch: the writer makes Float32Array(${LARGE}) only, not ${floats}`);
+  return smap(fns.largeInto, arange(n));
+}
+
+/** A prefetch of `elements(n, floats, maker)`, warmed up as the header says. */
+async function openFilled(n: number, floats: number, workers = 2, maker: Maker = 'plain'): Promise<PrefetchedSeq<Float32Array>> {
+  const p = prefetch(elements(n, floats, maker), { workers, maxBuffered: MAX_BUFFERED });
   if (p.transport !== 'shared') console.warn(`bench prefetch: transport is ${p.transport}, not shared`);
   const last = await p.get(n - 1);
   if (last[0] !== n - 1) throw new Error(`bench prefetch: warm-up element ${n - 1} arrived wrong (${last[0]})`);
@@ -83,8 +98,8 @@ async function timedPass(p: PrefetchedSeq<Float32Array>, floats: number): Promis
 }
 
 /** One fresh prefetch, `passes` timed passes (rates in elements/s). */
-async function seqringPasses(n: number, floats: number, passes: number): Promise<number[]> {
-  const p = await openFilled(n, floats);
+async function seqringPasses(n: number, floats: number, passes: number, maker: Maker = 'plain'): Promise<number[]> {
+  const p = await openFilled(n, floats, 2, maker);
   try {
     const rates: number[] = [];
     for (let k = 0; k < passes; k++) rates.push(await timedPass(p, floats));
@@ -94,25 +109,32 @@ async function seqringPasses(n: number, floats: number, passes: number): Promise
   }
 }
 
-/** Seqring against Comlink for one element size, interleaved; medians. */
-async function throughput(label: string, floats: number, transfer: boolean, passes: number) {
+/**
+ * Seqring against Comlink for one element size, interleaved; medians. With
+ * `writer`, each round also times the writer's prefetch (one pass), between the two.
+ */
+async function throughput(label: string, floats: number, transfer: boolean, passes: number, writer = false) {
   // Calibration (not reported): size each side's n for about PASS_SECONDS per pass.
   const guess = floats <= 1024 ? 20_000 : 300;
   const nSeqring = sized((await seqringPasses(guess, floats, 1))[0], 1000);
+  const nWriter = writer ? sized((await seqringPasses(guess, floats, 1, 'writer'))[0], 1000) : 0;
   const nComlink = sized(await comlinkThroughput({ n: Math.max(100, guess >> 3), floats, inFlight: 8, workers: 2, transfer }), 500);
-  console.log(`bench prefetch: ${label}: n = ${nSeqring} (seqring), ${nComlink} (comlink) for ~${PASS_SECONDS} s passes`);
+  console.log(`bench prefetch: ${label}: n = ${nSeqring} (seqring)${writer ? `, ${nWriter} (seqring writer)` : ''}, ${nComlink} (comlink) for ~${PASS_SECONDS} s passes`);
   const seqring: number[][] = [];
+  const written: number[] = [];
   const comlink: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const rates = await seqringPasses(nSeqring, floats, passes);
     seqring.push(rates);
+    if (writer) written.push((await seqringPasses(nWriter, floats, 1, 'writer'))[0]);
     const c = await comlinkThroughput({ n: nComlink, floats, inFlight: 8, workers: 2, transfer });
     comlink.push(c);
     console.log(
-      `bench prefetch: ${label} round ${round + 1}/${ROUNDS}: seqring ${rates.map((r) => r.toFixed(0)).join(' / ')} per s, comlink${transfer ? ' (transfer)' : ''} ${c.toFixed(0)} per s`,
+      `bench prefetch: ${label} round ${round + 1}/${ROUNDS}: seqring ${rates.map((r) => r.toFixed(0)).join(' / ')} per s, ` +
+        `${writer ? `seqring writer ${written.at(-1)!.toFixed(0)} per s, ` : ''}comlink${transfer ? ' (transfer)' : ''} ${c.toFixed(0)} per s`,
     );
   }
-  return { seqring, comlink };
+  return { seqring, written, comlink };
 }
 
 /** Latency of random `get`s (a restart of the window each time). */
@@ -188,11 +210,17 @@ export async function run(report: Report): Promise<void> {
     `pass 2 / pass 1 throughput of one prefetch (small case; pass 1 after warm-up), median of ${ROUNDS}`,
   );
 
-  const large = await throughput('large', LARGE, true, 1);
+  const large = await throughput('large', LARGE, true, 1, true);
   const largeUnit = 'elements/s, Float32Array(150528), 2 workers, one full pass after warm-up';
   report('prefetch.large.seqring_per_s', median(large.seqring.map((r) => r[0])), `${largeUnit}, for await, maxBuffered 16 (median of ${ROUNDS})`);
   report('prefetch.large.comlink_transfer_per_s', median(large.comlink), `${largeUnit}, 8 calls in flight, transferred (median of ${ROUNDS})`);
   report('prefetch.large.seqring_over_comlink', median(large.seqring.map((r) => r[0])) / median(large.comlink), 'ratio of the medians');
+  report(
+    'prefetch.large.seqring_write_per_s',
+    median(large.written),
+    `${largeUnit}, a writer (writesInto) filling the ring slot, for await, maxBuffered 16 (median of ${ROUNDS}, same rounds)`,
+  );
+  report('prefetch.large.seqring_write_over_comlink', median(large.written) / median(large.comlink), 'ratio of the medians');
 
   await restartLatency(report);
   await seedSleep(report);

@@ -2,7 +2,7 @@
  * The benchmark's worker module: the element functions the prefetch suite's
  * pipelines call, exposed the way a user's worker module would expose them.
  */
-import { exposeFunctions } from '../../src/worker.js';
+import { exposeFunctions, writesInto } from '../../src/worker.js';
 
 /** Blocks this worker for `ms` without using the CPU (workers may block). */
 function sleep(ms: number): void {
@@ -14,9 +14,19 @@ function sleepMs(i: number): number {
   return 5 + (((i * 2654435761) >>> 0) % 6);
 }
 
+/** The large element: 224 × 224 × 3 float32 (bench/suites/prefetch.ts `LARGE` is the same). */
+const LARGE = 150528;
+
 export const functions = {
   /** A Float32Array of `floats` values, all equal to `i`. */
   filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
+  /**
+   * `filled(i, LARGE)` as a writer: the same values, written straight into the
+   * ring slot instead of into a fresh array that is then copied there.
+   */
+  largeInto: writesInto(Float32Array, () => LARGE, (i: number, out) => {
+    out.fill(i);
+  }),
   /** Sleeps `sleepMs(i)` ms, then returns 4 int32 values equal to `i`. */
   sleepy: (i: number) => {
     sleep(sleepMs(i));

@@ -13,18 +13,19 @@
  * is the price of having no shared memory.
  */
 import { fromPlanNodes, type KernelCallRef, type Plan } from '../plan/plan.js';
-import { seterr } from '../seq/errors.js';
-import type { Seq } from '../seq/seq.js';
+import { seterr, wrapError } from '../seq/errors.js';
+import { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Ring } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
 import {
-  KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError, write,
+  KIND_CLONE, KIND_ERROR, KIND_TYPED, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError, write,
   type Encoding,
 } from '../ring/codec.js';
 import { S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { callWriter, fill, outputLength, writerOf, type Writer } from './writer.js';
 
 /** How long a worker blocks waiting for requests before it looks at its event loop. */
 const IDLE_WAIT_MS = 20;
@@ -36,6 +37,30 @@ interface Pipeline {
   /** Set when the pipeline's last step is a kernel over one source: it writes into the slot directly. */
   readonly kernelTail: { readonly call: KernelCallRef; readonly source: Seq<unknown> } | undefined;
   readonly kernels: KernelRuntime | undefined;
+  /** Set when the pipeline's last step is a writer (`writesInto`) over one source: it too writes into the slot directly. */
+  readonly writerTail: WriterTail | undefined;
+}
+
+interface WriterTail {
+  readonly writer: Writer;
+  /** The name the worker module exposes it under, for its errors. */
+  readonly name: string;
+  readonly source: Seq<unknown>;
+  /** Where the user created the smap, for errors wrapped as that smap would wrap them. */
+  readonly site: string;
+}
+
+/**
+ * The exposed functions as the pipeline calls them: each writer under its
+ * exposed name, so that its errors name it (`writesInto` cannot know it).
+ */
+function namedWriters(functions: ExposedFunctions): ExposedFunctions {
+  let named: Record<string, (...args: never[]) => unknown> | undefined;
+  for (const name of Object.keys(functions)) {
+    const writer = writerOf(functions[name]);
+    if (writer) (named ??= { ...functions })[name] = (arg: unknown) => callWriter(writer, arg, name);
+  }
+  return named ?? functions;
 }
 
 function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memory: WebAssembly.Memory | undefined): Pipeline {
@@ -48,7 +73,7 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
   const k = kernels;
   const nodes = fromPlanNodes(plan, {
     factories: factories as never,
-    functions,
+    functions: namedWriters(functions),
     kernel: (call) => {
       if (!k) throw new Error('worker: kernel runtime missing');
       // An input still on its way (an async step before the kernel) gives a promise of the output.
@@ -65,7 +90,14 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
     const src = root.args[1] as { t: 'seq'; id: number };
     kernelTail = { call: (root.args[0] as { t: 'kernel'; call: KernelCallRef }).call, source: nodes[src.id]! };
   }
-  return { seq: nodes[plan.root]!, kernelTail, kernels };
+  let writerTail: WriterTail | undefined;
+  const [f, source] = root.args;
+  if (memory && root.op === 'smap' && root.args.length === 2 && f!.t === 'fn' && source!.t === 'seq') {
+    // Same single-source condition as the kernel tail, and the same shared source.
+    const writer = writerOf(functions[f.name]);
+    if (writer) writerTail = { writer, name: f.name, source: nodes[source.id]!, site: root.site };
+  }
+  return { seq: nodes[plan.root]!, kernelTail, kernels, writerTail };
 }
 
 function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
@@ -151,7 +183,12 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
 async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> {
   const at = ring.dataOffset(claim.slot);
   try {
-    const value = pipeline.kernelTail ? await writeKernelOutput(ring, claim, pipeline, at) : await evaluate(pipeline, claim.index);
+    let value: unknown;
+    if (pipeline.kernelTail) value = await writeKernelOutput(ring, claim, pipeline, at);
+    else if (pipeline.writerTail) {
+      value = writeWriterOutput(ring, claim, pipeline.writerTail, at);
+      if (value instanceof Promise) value = await value; // only after an async step: a sync writer costs no promise
+    } else value = await evaluate(pipeline, claim.index);
     if (value === PUBLISHED) return;
     if (!ring.slots.stillClaimed(claim)) {
       ring.slots.finish(claim, READY); // the window moved on: frees the slot (row 7)
@@ -212,6 +249,53 @@ async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, a
   if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all: send it by message
   publishEncoded(ring, claim, e, at);
   return PUBLISHED;
+}
+
+/**
+ * The writer fast path (`writesInto`): the source element is evaluated once,
+ * the writer says how long its output is, and when that fits the slot it
+ * fills a view over the slot, published as a TYPED element with no copy.
+ * When it does not fit, it fills a fresh array, returned for the ordinary
+ * path to send (still one evaluation). Synchronous errors are wrapped as
+ * smap's own `at` wraps them, so an element fails the same way on both paths.
+ */
+function writeWriterOutput(ring: Ring, claim: Claim, tail: WriterTail, at: number): unknown {
+  try {
+    const input = Seq.read(tail.source, claim.index);
+    // An async step before the writer: as on the plain path, the writer runs once it settles.
+    if (input instanceof Promise) return input.then((ready: unknown) => writeInto(ring, claim, tail, at, ready));
+    return writeInto(ring, claim, tail, at, input);
+  } catch (error) {
+    throw wrapError(error, claim.index, 'smap', tail.site);
+  }
+}
+
+function writeInto(ring: Ring, claim: Claim, tail: WriterTail, at: number, input: unknown): unknown {
+  const { writer, name } = tail;
+  const length = outputLength(writer, input, name);
+  const size = writer.type.BYTES_PER_ELEMENT;
+  // The plain path's test for a typed array: a bare one has no description after it, so no reserve
+  // (the kernel path keeps 256 bytes for its image description). Slot data is 16-byte aligned, so
+  // the alignment test only guards against a layout change turning into a RangeError here.
+  if (length * size > ring.slotBytes || at % size !== 0) {
+    const out = new writer.type(length);
+    fill(writer, input, out, name);
+    return out;
+  }
+  // The view is the one allocation of this path: the writer needs an object to write through.
+  const out = new writer.type(ring.buffer, at, length);
+  fill(writer, input, out, name);
+  publishTyped(ring, claim, writer.dtype, length * size);
+  return PUBLISHED;
+}
+
+/** publishEncoded for a bare typed array already in the slot, without building its Encoding. */
+function publishTyped(ring: Ring, claim: Claim, dtype: number, bytes: number): void {
+  ring.setField(claim.slot, S_KIND, KIND_TYPED);
+  ring.setField(claim.slot, S_DTYPE, dtype);
+  ring.setField(claim.slot, S_BYTES, bytes);
+  ring.setField(claim.slot, S_META_BYTES, 0);
+  ring.slots.finish(claim, READY);
 }
 
 /** Requests on the value port: the transfer transport, and the element that sizes the ring. */
