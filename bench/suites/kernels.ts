@@ -7,12 +7,17 @@
  *   writing into a slot of a shared memory (input copied into scratch).
  * - `kernels.normalize.wasm_fresh_per_s`: the main-thread kernel call, which also
  *   copies the output into a fresh Float32Array.
- * - `kernels.normalize.js_per_s`: src/kernels/reference.ts (a fresh array per image).
+ * - `kernels.normalize.js_per_s`: the plain-JS reference (src/kernels/reference.ts)
+ *   writing into one reused Float32Array: like for like with wasm_per_s, which
+ *   writes into a slot that already exists.
+ * - `kernels.normalize.js_fresh_per_s`: the same, allocating its output per
+ *   image (what a JS `smap` function returning a new array costs; compare
+ *   with wasm_fresh_per_s).
  *
  * Runs in the bench page and in Node (`node --import tsx -e "…run(console.log)"`).
  */
 import { KernelRuntime, kernelModules, loadKernels, normalize } from '../../src/kernels.js';
-import { normalize as normalizeJs } from '../../src/kernels/reference.js';
+import { normalize as normalizeJs, normalizeInto as normalizeJsInto } from '../../src/kernels/reference.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
@@ -51,6 +56,7 @@ export async function run(report: Report): Promise<void> {
   const slotBytes = WIDTH * HEIGHT * CHANNELS * 4;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(slotBytes / 65536), maximum: 1024, shared: true });
   const runtime = KernelRuntime.create(await kernelModules(), memory);
+  const jsOut = new Float32Array(WIDTH * HEIGHT * CHANNELS);
   let sink = 0;
   const methods: Record<string, () => void> = {
     wasm_per_s: () => {
@@ -60,6 +66,9 @@ export async function run(report: Report): Promise<void> {
       sink += kernel(image).data[7];
     },
     js_per_s: () => {
+      sink += normalizeJsInto(image, options, jsOut).data[7];
+    },
+    js_fresh_per_s: () => {
       sink += normalizeJs(image, options).data[7];
     },
   };
@@ -73,4 +82,5 @@ export async function run(report: Report): Promise<void> {
   }
   if (Number.isNaN(sink)) throw new Error('kernels bench: NaN in the output');
   for (const name of Object.keys(methods)) report(`kernels.normalize.${name}`, median(rates[name]), 'images/s');
+  report('kernels.normalize.wasm_over_js', median(rates.wasm_per_s) / median(rates.js_per_s), 'ratio of the medians, both writing into an existing output');
 }

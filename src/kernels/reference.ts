@@ -38,12 +38,24 @@ export function normalize(
   image: ImageLike<Bytes>,
   options: { mean: number | number[]; std: number | number[]; layout?: Layout },
 ): ImageLike<Float32Array> {
+  const out = new Float32Array(image.width * image.height * channelsOf(image));
+  return normalizeInto(image, options, out);
+}
+
+/**
+ * `normalize` writing into `out` (at least width × height × channels long),
+ * as a kernel writes into a ring slot: the bench's like-for-like JS baseline.
+ */
+export function normalizeInto(
+  image: ImageLike<Bytes>,
+  options: { mean: number | number[]; std: number | number[]; layout?: Layout },
+  out: Float32Array,
+): ImageLike<Float32Array> {
   const c = channelsOf(image);
   const perChannel = (v: number | number[]) => (typeof v === 'number' ? [v] : v).length === 1
     ? Array.from({ length: c }, () => (typeof v === 'number' ? v : v[0])) : (v as number[]);
   const { a, b } = normalizeCoefficients(perChannel(options.mean), perChannel(options.std));
   const pixels = image.width * image.height;
-  const out = new Float32Array(pixels * c);
   const src = image.data;
   const layout = options.layout ?? 'chw';
   // Float32Array stores round to f32, so only the product needs an explicit fround.
@@ -51,6 +63,15 @@ export function normalize(
     for (let i = 0; i < pixels * c; i++) {
       const k = i % c;
       out[i] = f32(src[i] * a[k]) + b[k];
+    }
+  } else if (c === 3) {
+    // RGB, pixel by pixel, reading the source once in order: about 1.8x the plane-by-plane
+    // loop in Chromium. The bench's JS baseline should be the loop a JS developer would keep.
+    const a0 = a[0], a1 = a[1], a2 = a[2], b0 = b[0], b1 = b[1], b2 = b[2];
+    for (let p = 0, q = 0; p < pixels; p++, q += 3) {
+      out[p] = f32(src[q] * a0) + b0;
+      out[pixels + p] = f32(src[q + 1] * a1) + b1;
+      out[2 * pixels + p] = f32(src[q + 2] * a2) + b2;
     }
   } else {
     for (let k = 0; k < c; k++) {
