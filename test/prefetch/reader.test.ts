@@ -1,0 +1,105 @@
+/**
+ * The read-ahead window (src/prefetch/reader.ts) against a scripted backend,
+ * no workers: which jobs it starts and cancels, and that it stays within the
+ * backend's room while cancelled jobs still hold some of it (as ring slots
+ * do while a worker finishes an element nobody wants).
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Reader } from '../../src/prefetch/reader.js';
+import type { Backend, BackendEvents, Job } from '../../src/prefetch/backend.js';
+import { mulberry32, seedFromEnv } from '../helpers/random.js';
+
+/**
+ * Jobs settle on the next turn of the event loop (unless `hold`), and a
+ * cancelled job keeps its place until the turn after, like a slot a worker
+ * still computes in. `start` throws past `capacityTotal`, as the ring's does.
+ */
+class ScriptedBackend implements Backend {
+  readonly transport = 'shared' as const;
+  readonly capacityTotal: number;
+  readonly active = new Set<Job>();
+  readonly started: number[] = [];
+  readonly cancelled: number[] = [];
+  hold = false;
+  private token = 1;
+
+  constructor(
+    private readonly events: BackendEvents,
+    maxBuffered: number,
+  ) {
+    this.capacityTotal = maxBuffered + 1;
+  }
+
+  room(): number {
+    return this.capacityTotal - this.active.size;
+  }
+  flush(): void {}
+  start(index: number): Job {
+    if (this.room() <= 0) throw new Error(`start(${index}) with no room: ${this.active.size} of ${this.capacityTotal} held`);
+    const job = { index, token: this.token++ };
+    this.active.add(job);
+    this.started.push(index);
+    if (!this.hold) setImmediate(() => this.active.has(job) && this.events.settled(job, { ok: true }));
+    return job;
+  }
+  cancel(job: Job): void {
+    this.cancelled.push(job.index);
+    setImmediate(() => {
+      this.active.delete(job);
+      this.events.capacity();
+    });
+  }
+  take(job: Job): unknown {
+    if (!this.active.has(job)) throw new Error(`take of job ${job.index} that is gone`);
+    return job.index * 10;
+  }
+  discard(job: Job): void {
+    this.active.delete(job);
+  }
+  async close(): Promise<void> {}
+}
+
+function setUp(maxBuffered: number, length = 1000) {
+  const reader = new Reader({ length, maxBuffered, errorFor: (i) => new Error(`element ${i} failed`) });
+  const backend = new ScriptedBackend(reader, maxBuffered);
+  reader.attach(backend);
+  return { reader, backend };
+}
+
+describe('the read-ahead window', () => {
+  test('every read gets its own element, in order, after jumps and in bursts, within the room', async () => {
+    const seed = seedFromEnv();
+    const rand = mulberry32(seed);
+    const { reader, backend } = setUp(8);
+    for (let i = 0; i < 100; i++) assert.equal(await reader.read(i, false), i * 10);
+    for (let k = 0; k < 300; k++) {
+      const i = Math.floor(rand() * 1000);
+      assert.equal(await reader.read(i, false), i * 10, `seed ${seed}, read ${k}`);
+    }
+    const burst = Array.from({ length: 40 }, () => Math.floor(rand() * 1000));
+    assert.deepEqual(await Promise.all(burst.map((i) => reader.read(i, false))), burst.map((i) => i * 10), `seed ${seed}`);
+    assert.ok(backend.cancelled.length > 0, 'the jumps cancelled read-ahead');
+  });
+
+  test('reading i starts i … i + maxBuffered and nothing beyond', async () => {
+    const { reader, backend } = setUp(8);
+    assert.equal(await reader.read(0, false), 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...backend.started].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test('a jump cancels the old window instead of waiting for it, and starts the new index first', async () => {
+    const { reader, backend } = setUp(8);
+    backend.hold = true; // nothing finishes: the old window is still running when the reader jumps
+    void reader.read(0, false);
+    assert.deepEqual(backend.started.slice(0, 1), [0]);
+    const before = backend.started.length;
+    backend.hold = false;
+    const far = reader.read(500, false);
+    // Element 0 has a reader waiting, so it stays; the rest of the old window goes at once.
+    assert.deepEqual([...backend.cancelled].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(await far, 5000);
+    assert.equal(backend.started[before], 500, 'the element read is started before its read-ahead');
+  });
+});
