@@ -36,6 +36,8 @@ export class AsyncBackend implements Backend {
 
   flush(): void {}
 
+  poll(): void {} // jobs settle through their promises
+
   start(index: number): Job {
     const job: Job = { index, token: this.nextToken++ };
     this.jobs.set(job, { cancelled: false });

@@ -46,6 +46,13 @@ export interface Backend {
   /** How many elements the backend can hold at once (ring slots, or elements in flight). */
   readonly capacityTotal: number;
   start(index: number): Job;
+  /**
+   * Looks now whether `job` finished, and if so settles it at once (before
+   * returning). The reader calls it for an element it is about to wait for:
+   * the backend's own notice (a watch loop woken by the ring) comes a task
+   * later, and a reader draining read-ahead from microtasks would wait for it.
+   */
+  poll(job: Job): void;
   /** The window no longer wants a started, unsettled job. */
   cancel(job: Job): void;
   /**

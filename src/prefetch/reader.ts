@@ -74,7 +74,12 @@ export class Reader implements BackendEvents {
     const entry = this.ensure(index);
     const p = new Promise<unknown>((resolve, reject) => entry.waiters.push({ lease, resolve, reject }));
     if (entry.state === 'done') this.deliver(entry);
-    else this.pump();
+    else {
+      this.pump();
+      // It may be in its slot already, unnoticed: look before waiting a task for the notice.
+      // Last, as it may settle and deliver at once (which pumps again).
+      if (entry.state === 'running' && this.entries.get(index) === entry) this.backend.poll(entry.job!);
+    }
     return p;
   }
 

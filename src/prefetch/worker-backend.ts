@@ -179,6 +179,11 @@ export class WorkerBackend implements Backend {
     return job;
   }
 
+  poll(job: Job): void {
+    const r = this.jobs.get(job);
+    if (r && !r.done && this.ring && !this.closed) this.settleSlot(r.slot); // message jobs settle when their answer comes
+  }
+
   cancel(job: Job): void {
     if (this.messages.has(job)) {
       this.messages.cancel(job);
@@ -358,32 +363,36 @@ export class WorkerBackend implements Backend {
         freed = true;
       }
     }
-    for (let s = 0; s < this.capacityTotal; s++) {
-      const job = this.bySlot[s];
-      if (!job) continue;
-      const r = this.jobs.get(job);
-      if (!r || r.done) continue;
-      const w = ring.slots.load(s);
-      if (ticketOf(w) !== r.ticket) continue;
-      const state = stateOf(w);
-      if (state === CLAIMED) {
-        r.claimedSince ??= Date.now();
-        continue;
-      }
-      if (state !== READY && state !== FAILED) continue;
-      const kind = ring.field(s, S_KIND);
-      if (kind === KIND_CLONE && !r.arrived) continue; // its message is on the way
-      r.done = true;
-      if (state === READY) {
-        this.events.settled(job, { ok: true });
-      } else {
-        const error = r.error ?? (kind === KIND_ERROR
-          ? (JSON.parse(readText(ring.buffer, ring.dataOffset(s), ring.field(s, S_META_BYTES))) as SerializedError)
-          : { name: 'Error', message: 'unknown failure' });
-        this.events.settled(job, { ok: false, error });
-      }
-    }
+    for (let s = 0; s < this.capacityTotal; s++) this.settleSlot(s);
     if (freed) this.events.capacity();
+  }
+
+  /** Settles the job in slot `s` if its worker has published it. */
+  private settleSlot(s: number): void {
+    const ring = this.ring!;
+    const job = this.bySlot[s];
+    if (!job) return;
+    const r = this.jobs.get(job);
+    if (!r || r.done) return;
+    const w = ring.slots.load(s);
+    if (ticketOf(w) !== r.ticket) return;
+    const state = stateOf(w);
+    if (state === CLAIMED) {
+      r.claimedSince ??= Date.now();
+      return;
+    }
+    if (state !== READY && state !== FAILED) return;
+    const kind = ring.field(s, S_KIND);
+    if (kind === KIND_CLONE && !r.arrived) return; // its message is on the way
+    r.done = true;
+    if (state === READY) {
+      this.events.settled(job, { ok: true });
+    } else {
+      const error = r.error ?? (kind === KIND_ERROR
+        ? (JSON.parse(readText(ring.buffer, ring.dataOffset(s), ring.field(s, S_META_BYTES))) as SerializedError)
+        : { name: 'Error', message: 'unknown failure' });
+      this.events.settled(job, { ok: false, error });
+    }
   }
 
   /** Workers that stopped beating while idle, or hold one element longer than `timeout`, are replaced. */

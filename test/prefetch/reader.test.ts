@@ -11,7 +11,8 @@ import type { Backend, BackendEvents, Job } from '../../src/prefetch/backend.js'
 import { mulberry32, seedFromEnv } from '../helpers/random.js';
 
 /**
- * Jobs settle on the next turn of the event loop (unless `hold`), and a
+ * Jobs finish at once and settle on the next turn of the event loop, or
+ * when polled, whichever comes first (unless `hold`: never), and a
  * cancelled job keeps its place until the turn after, like a slot a worker
  * still computes in. `start` throws past `capacityTotal`, as the ring's does.
  */
@@ -21,6 +22,8 @@ class ScriptedBackend implements Backend {
   readonly active = new Set<Job>();
   readonly started: number[] = [];
   readonly cancelled: number[] = [];
+  readonly polled: number[] = [];
+  private readonly finished = new Set<Job>();
   hold = false;
   private token = 1;
 
@@ -40,8 +43,20 @@ class ScriptedBackend implements Backend {
     const job = { index, token: this.token++ };
     this.active.add(job);
     this.started.push(index);
-    if (!this.hold) setImmediate(() => this.active.has(job) && this.events.settled(job, { ok: true }));
+    if (!this.hold) {
+      this.finished.add(job);
+      setImmediate(() => this.settle(job));
+    }
     return job;
+  }
+  /** A finished job settles when polled, before its notice comes (as a ring slot does). */
+  poll(job: Job): void {
+    this.polled.push(job.index);
+    this.settle(job);
+  }
+  private settle(job: Job): void {
+    if (!this.finished.delete(job) || !this.active.has(job)) return;
+    this.events.settled(job, { ok: true });
   }
   cancel(job: Job): void {
     this.cancelled.push(job.index);
@@ -80,6 +95,7 @@ describe('the read-ahead window', () => {
     const burst = Array.from({ length: 40 }, () => Math.floor(rand() * 1000));
     assert.deepEqual(await Promise.all(burst.map((i) => reader.read(i, false))), burst.map((i) => i * 10), `seed ${seed}`);
     assert.ok(backend.cancelled.length > 0, 'the jumps cancelled read-ahead');
+    assert.ok(backend.polled.length > 0, 'reads polled jobs they would otherwise wait for');
   });
 
   test('reading i starts i … i + maxBuffered and nothing beyond', async () => {
