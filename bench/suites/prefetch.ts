@@ -166,6 +166,16 @@ function sleepMs(i: number): number {
   return 5 + (((i * 2654435761) >>> 0) % 6);
 }
 
+/** Seconds until `workers` workers, each taking the lowest index left when free, finish n elements of `ms(i)` ms. */
+function schedule(n: number, workers: number, ms: (i: number) => number): number {
+  const free = new Array<number>(workers).fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = free.indexOf(Math.min(...free));
+    free[k]! += ms(i);
+  }
+  return Math.max(...free) / 1000;
+}
+
 async function seedSleep(report: Report): Promise<void> {
   const n = 1000, workers = 4;
   let ideal = 0;
@@ -191,6 +201,17 @@ async function seedSleep(report: Report): Promise<void> {
   }
   report('prefetch.seed_sleep_s', median(seconds), `s per full pass, 1000 elements sleeping 5–10 ms, 4 workers, maxBuffered 16, after warm-up (median of ${ROUNDS})`);
   report('prefetch.seed_sleep_ideal_s', ideal, 's, sum of the sleeps / 4');
+  // What the sleep itself costs beyond its request, measured in 4 workers at once like the pass,
+  // and the pass it allows at best: the same schedule with that overshoot on every element.
+  const probe = prefetch(smap(fns.sleepOvershoot, arange(0, workers * 50, 50), repeat(50)), { workers, maxBuffered: workers });
+  try {
+    const overs = await Promise.all(Array.from({ length: workers }, (_, k) => probe.get(k)));
+    const overshoot = overs.reduce((a, b) => a + b, 0) / workers;
+    report('prefetch.seed_sleep_overshoot_ms', overshoot, 'ms, mean of how much longer than asked the worker sleep blocks (200 sleeps, 4 workers at once)');
+    report('prefetch.seed_sleep_floor_s', schedule(n, workers, (i) => sleepMs(i) + overshoot), 's, the best pass those sleeps allow: elements in index order to the first free worker');
+  } finally {
+    await probe.close();
+  }
 }
 
 export async function run(report: Report): Promise<void> {

@@ -32,6 +32,20 @@ export const functions = {
     sleep(sleepMs(i));
     return new Int32Array(4).fill(i);
   },
+  /**
+   * How much longer than asked `sleep` blocks, in ms, averaged over the
+   * sleeps of elements first … first + count - 1: the time the seed-sleep
+   * pass loses per element before seqring does anything (timer slack).
+   */
+  sleepOvershoot: (first: number, count: number) => {
+    let over = 0;
+    for (let i = first; i < first + count; i++) {
+      const start = performance.now();
+      sleep(sleepMs(i));
+      over += performance.now() - start - sleepMs(i);
+    }
+    return over / count;
+  },
 };
 
 exposeFunctions(functions);
