@@ -54,6 +54,12 @@ test.describe('prefetch on a cross-origin-isolated page', () => {
     expectCase1(r, 'shared');
   });
 
+  test('a writer (writesInto) fills each ring slot itself, in order', async ({ page }) => {
+    const r = await runCase(page, 'writer');
+    // Element 0 sizes the ring, so it alone travels once by message (written into a fresh array).
+    expect(r).toEqual({ transport: 'shared', count: 300, bad: [], inSlot: 299, fresh: [0] });
+  });
+
   test("pipelines of data and combinators run in seqring's own worker entry (no factory)", async ({ page }) => {
     const r = await runCase(page, 'builtinEntry');
     expect(r.transports).toEqual(['shared', 'shared']);
@@ -171,6 +177,12 @@ test.describe('prefetch on a page that is NOT cross-origin isolated', () => {
     const r = await runCase(page, 'filled');
     expect(r.crossOriginIsolated).toBe(false);
     expectCase1(r, 'transfer');
+  });
+
+  test('a writer (writesInto) gives the same values, written into fresh arrays', async ({ page }) => {
+    await open(page, notIsolatedURL);
+    const r = await runCase(page, 'writer');
+    expect(r).toEqual({ transport: 'transfer', count: 300, bad: [], inSlot: 0, fresh: [0, 1, 2] });
   });
 
   test('two prefetches warn about cross-origin isolation exactly once', async ({ page }) => {

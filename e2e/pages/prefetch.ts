@@ -131,6 +131,29 @@ const cases = {
     }
   },
 
+  /** A writer (`writesInto`) over 300 elements: values, order, and where each was written. */
+  async writer() {
+    const p = prefetch(smap(fns.stamped, arange(300)), { workers: 2, maxBuffered: 8 });
+    const read = async () => {
+      let count = 0;
+      const bad: string[] = [];
+      let inSlot = 0;
+      const fresh: number[] = []; // the first few elements written into fresh arrays
+      for await (const v of p) {
+        if (v.length !== 64 || v[0] !== count || v[62] !== count) bad.push(`element ${count}: ${v.length} values, [0] = ${v[0]}, [62] = ${v[62]}`);
+        if (v[63] === 1) inSlot++;
+        else if (fresh.length < 3) fresh.push(count);
+        count++;
+      }
+      return { count, bad, inSlot, fresh };
+    };
+    try {
+      return { transport: p.transport, ...(await within(30_000, read(), 'writer pass')) };
+    } finally {
+      await p.close();
+    }
+  },
+
   /** Not-isolated page: two prefetches (the spec counts the isolation warnings). */
   async twoTransferPrefetches() {
     const out = [];

@@ -3,7 +3,7 @@
  * prefetched pipelines, some of which misbehave on purpose (throw, kill their
  * own worker, block).
  */
-import { exposeFunctions } from '../../src/worker.js';
+import { exposeFunctions, writesInto } from '../../src/worker.js';
 
 /** Blocks this worker for `ms` (workers may block; needs shared memory, so isolated pages only). */
 function sleep(ms: number): void {
@@ -23,6 +23,14 @@ function die(): Promise<never> {
 export const functions = {
   /** A Float32Array of `floats` values, all equal to `i`. */
   filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
+  /**
+   * A writer: 64 floats equal to `i`, except the last, which says where it was
+   * written: 1 straight into shared memory (the ring slot), 0 into a fresh array.
+   */
+  stamped: writesInto(Float32Array, () => 64, (i: number, out) => {
+    out.fill(i);
+    out[63] = typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer ? 1 : 0;
+  }),
   /** Throws a RangeError on element `bad`. */
   failOn: (i: number, bad: number) => {
     if (i === bad) throw new RangeError(`element ${i} is bad`);
