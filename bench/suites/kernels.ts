@@ -81,6 +81,14 @@ export async function run(report: Report): Promise<void> {
     for (const [name, step] of Object.entries(methods)) rates[name].push(rate(step, ROUND_MS));
   }
   if (Number.isNaN(sink)) throw new Error('kernels bench: NaN in the output');
-  for (const name of Object.keys(methods)) report(`kernels.normalize.${name}`, median(rates[name]), 'images/s');
+  const what: Record<string, string> = {
+    wasm_per_s: 'WebAssembly, into an existing slot of a shared memory',
+    wasm_fresh_per_s: 'WebAssembly, main-thread call returning a fresh array',
+    js_per_s: 'plain-JS reference, into an existing array',
+    js_fresh_per_s: 'plain-JS reference, returning a fresh array',
+  };
+  for (const name of Object.keys(methods)) {
+    report(`kernels.normalize.${name}`, median(rates[name]), `images/s, uint8 224×224×3 → float32 CHW, one thread, ${what[name]} (median of ${ROUNDS})`);
+  }
   report('kernels.normalize.wasm_over_js', median(rates.wasm_per_s) / median(rates.js_per_s), 'ratio of the medians, both writing into an existing output');
 }
