@@ -4,22 +4,17 @@
  */
 import { Seq, asSeq, type Description, type SeqLike } from '../seq/seq.js';
 import { checkCount } from './validate.js';
+import { PassThrough } from '../seq/view.js';
 
-class CachedSeq<T> extends Seq<T> {
+class CachedSeq<T> extends PassThrough<T> {
   /** Insertion order is recency order: the first key is the least recently read. */
   private readonly recent = new Map<number, T>();
 
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     readonly cacheSize: number,
   ) {
-    super();
-  }
-  get length(): number {
-    return this.source.length;
-  }
-  override get writable(): boolean {
-    return this.source.writable;
+    super(source);
   }
   protected at(i: number): T {
     const recent = this.recent;

@@ -6,6 +6,7 @@
 import { Seq, asSeq, type Description, type ElementOf, type SeqLike } from '../seq/seq.js';
 import { checkInteger, describeValue } from '../seq/indexing.js';
 import { checkCount, checkPosition } from './validate.js';
+import { SourceView } from '../seq/view.js';
 
 export { uniter, type UniterOptions } from './uniter.js';
 
@@ -53,18 +54,15 @@ export interface GatheredSeq<T> extends Seq<T> {
   readonly indexes: ArrayLike<number>;
 }
 
-class Gathering<T> extends Seq<T> implements GatheredSeq<T> {
+class Gathering<T> extends SourceView<T> implements GatheredSeq<T> {
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     readonly indexes: ArrayLike<number>,
   ) {
-    super();
+    super(source);
   }
   get length(): number {
     return this.indexes.length;
-  }
-  override get writable(): boolean {
-    return this.source.writable;
   }
   protected at(i: number): T {
     const j = this.indexes[i];
@@ -115,16 +113,13 @@ export function take<T>(sequence: SeqLike<T>, indexes: SeqLike<number>): Gathere
   return gather(sequence, indexes);
 }
 
-class Cycle<T> extends Seq<T> {
+class Cycle<T> extends SourceView<T> {
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     readonly length: number,
     private readonly limit: number | undefined,
   ) {
-    super();
-  }
-  override get writable(): boolean {
-    return this.source.writable;
+    super(source);
   }
   protected at(i: number): T {
     return Seq.read(this.source, i % this.source.length);

@@ -5,6 +5,7 @@
 import { Seq, asSeq, type Description, type SeqLike } from '../seq/seq.js';
 import { evaluating } from '../seq/errors.js';
 import { checkCount, checkFunction } from './validate.js';
+import { PassThrough } from '../seq/view.js';
 
 /** Options of `debug`. */
 export interface DebugOptions {
@@ -14,22 +15,16 @@ export interface DebugOptions {
   maxRate?: number;
 }
 
-class Debugging<T> extends Seq<T> {
+class Debugging<T> extends PassThrough<T> {
   private calls = 0;
   private lastCall = -Infinity;
 
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     readonly fn: (index: number, value: T) => void,
     private readonly options: DebugOptions,
   ) {
-    super();
-  }
-  get length(): number {
-    return this.source.length;
-  }
-  override get writable(): boolean {
-    return this.source.writable;
+    super(source);
   }
   private silenced(now: number): boolean {
     const { maxCalls, maxRate } = this.options;
@@ -94,19 +89,10 @@ export interface ThroughputMonitor<T> extends Seq<T> {
   reset(): void;
 }
 
-class Monitor<T> extends Seq<T> implements ThroughputMonitor<T> {
+class Monitor<T> extends PassThrough<T> implements ThroughputMonitor<T> {
   private reads = 0;
   private milliseconds = 0;
 
-  constructor(readonly source: Seq<T>) {
-    super();
-  }
-  get length(): number {
-    return this.source.length;
-  }
-  override get writable(): boolean {
-    return this.source.writable;
-  }
   protected at(i: number): T {
     const start = performance.now();
     const value = Seq.read(this.source, i);

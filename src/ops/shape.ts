@@ -5,6 +5,7 @@
 import { Seq, SliceView, asSeq, type Description, type ElementOf, type SeqLike } from '../seq/seq.js';
 import { evaluating } from '../seq/errors.js';
 import { checkCount, checkFinite, checkFunction, itemsOf } from './validate.js';
+import { SourceView } from '../seq/view.js';
 import type { ElementsOf } from './mapping.js';
 
 class Collation<E extends readonly unknown[]> extends Seq<E> {
@@ -138,20 +139,17 @@ export interface BatchOptions<T> {
   pad?: T;
 }
 
-class Batching<T, C> extends Seq<C> {
+class Batching<T, C> extends SourceView<C, T> {
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     readonly k: number,
     private readonly options: BatchOptions<T> & { collateFn?: (items: T[]) => C },
   ) {
-    super();
+    super(source);
   }
   get length(): number {
     const n = this.source.length;
     return this.options.dropLast ? Math.floor(n / this.k) : Math.ceil(n / this.k);
-  }
-  override get writable(): boolean {
-    return this.source.writable;
   }
   protected at(i: number): C {
     const start = i * this.k;
@@ -272,20 +270,17 @@ export function unbatch<T>(sequence: SeqLike<SeqLike<T>>, batchSize: number, las
 /** How `split` cuts: a count of equal cuts, cut indexes, or `[start, stop]` pairs. */
 export type SplitEdges = number | readonly number[] | readonly (readonly [number, number])[];
 
-class Split<T> extends Seq<Seq<T>> {
+class Split<T> extends SourceView<Seq<T>, T> {
   constructor(
-    readonly source: Seq<T>,
+    source: Seq<T>,
     private readonly starts: Float64Array,
     private readonly stops: Float64Array,
     private readonly edges: SplitEdges,
   ) {
-    super();
+    super(source);
   }
   get length(): number {
     return this.starts.length;
-  }
-  override get writable(): boolean {
-    return this.source.writable;
   }
   protected at(i: number): Seq<T> {
     return SliceView.of(this.source, this.starts[i], 1, this.stops[i] - this.starts[i]);
