@@ -95,14 +95,18 @@ export class KernelRuntime {
   /**
    * Runs `plan` on `input`, writing the output at `byteOffset` of the memory
    * (4-aligned for float32 output); returns an image whose data is a view there.
+   * With `maxBytes`, an output larger than that is not computed: the result is
+   * undefined (a ring slot too small for it), from the same shape checks.
    */
-  runInto(plan: KernelPlan, input: ImageLike, byteOffset: number): ImageLike {
-    return this.execute(plan, input, byteOffset);
+  runInto(plan: KernelPlan, input: ImageLike, byteOffset: number): ImageLike;
+  runInto(plan: KernelPlan, input: ImageLike, byteOffset: number, maxBytes: number): ImageLike | undefined;
+  runInto(plan: KernelPlan, input: ImageLike, byteOffset: number, maxBytes = Infinity): ImageLike | undefined {
+    return this.execute(plan, input, byteOffset, maxBytes);
   }
 
   /** Runs `plan` on `input` and returns an image with freshly allocated data. */
   run(plan: KernelPlan, input: ImageLike): ImageLike {
-    const out = this.execute(plan, input, undefined);
+    const out = this.execute(plan, input, undefined, Infinity)!;
     return { ...out, data: out.data.slice() };
   }
 
@@ -129,7 +133,7 @@ export class KernelRuntime {
     return step;
   }
 
-  private execute(plan: KernelPlan, input: ImageLike, target: number | undefined): ImageLike {
+  private execute(plan: KernelPlan, input: ImageLike, target: number | undefined, maxBytes: number): ImageLike | undefined {
     const steps = this.steps(plan);
     const first = describeInput(steps[0].call.kernel, input);
     // Shapes of every step, and the scratch each needs (params, intermediates).
@@ -145,6 +149,7 @@ export class KernelRuntime {
       shape = { ...out, data: shape.data };
     }
     const last = shapes[shapes.length - 1];
+    if (last.byteLength > maxBytes) return undefined;
     if (target !== undefined) this.checkTarget(steps[steps.length - 1].call.kernel, last, target);
 
     const inBytes = first.data.byteLength;

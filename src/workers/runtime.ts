@@ -241,10 +241,9 @@ async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, a
   let input = source.get(claim.index);
   if (input instanceof Promise) input = await input;
   const kernels = pipeline.kernels!;
-  const out = kernels.outputOf(call as never, input as never);
   // 256 bytes: room for the description (width, height, layout…) written after the data.
-  if (out.byteLength + 256 > ring.slotBytes) return kernels.run(call as never, input as never);
-  const image = kernels.runInto(call as never, input as never, at);
+  const image = kernels.runInto(call as never, input as never, at, ring.slotBytes - 256);
+  if (!image) return kernels.run(call as never, input as never); // too big for the slot: sent by message
   const e = planEncoding(image); // the data leaf is already in place: write() skips it
   if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all: send it by message
   publishEncoded(ring, claim, e, at);

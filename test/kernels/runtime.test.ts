@@ -53,6 +53,20 @@ test('runInto writes the output at the byte offset and not one byte outside it',
   }
 });
 
+test('runInto with a maxBytes below the output size computes nothing and returns undefined', () => {
+  const memory = sharedMemory(64);
+  const runtime = KernelRuntime.create(modules, memory);
+  const image = photo('rocket.jpg');
+  const call = normalize({ mean: 0.5, std: 0.25 }).kernelCall;
+  const bytes = 640 * 427 * 3 * 4;
+  const slot = new Uint8Array(memory.buffer, PAGE, bytes).fill(0xa5);
+  assert.equal(runtime.runInto(call, image, PAGE, bytes - 1), undefined);
+  assert.ok(slot.every((b) => b === 0xa5), 'nothing was written into the slot');
+  const out = runtime.runInto(call, image, PAGE, bytes);
+  assert.ok(out, 'an output of exactly maxBytes is computed');
+  assertSameImage(out, reference.normalize(image, call.options as never), 'output at the limit');
+});
+
 test('runInto rejects a float32 output at a byte offset that is not a multiple of 4', () => {
   const runtime = KernelRuntime.create(modules, sharedMemory(4));
   const image = randomImage(mulberry32(1), 4, 4, 3);
