@@ -13,9 +13,9 @@
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring } from '../ring/ring.js';
-import { H_EVENTS, H_READER_WAITING, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
+import { H_EVENTS, H_READER_WAITING, S_KIND, S_META_BYTES } from '../ring/layout.js';
 import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
-import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, read, readText, write, type SerializedError, type ValueKind } from '../ring/codec.js';
+import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, readText, type SerializedError } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
@@ -202,11 +202,7 @@ export class WorkerBackend implements Backend {
     const r = this.jobs.get(job);
     if (!r) throw new Error('prefetch: value of a job that is gone');
     if (r.arrived) return r.value;
-    const ring = this.ring!;
-    return read(
-      ring.buffer, ring.dataOffset(r.slot), ring.field(r.slot, S_KIND) as ValueKind, ring.field(r.slot, S_DTYPE),
-      ring.field(r.slot, S_BYTES), ring.field(r.slot, S_META_BYTES), copy,
-    );
+    return this.ring!.readEncoded(r.slot, copy);
   }
 
   discard(job: Job): void {
@@ -302,12 +298,7 @@ export class WorkerBackend implements Backend {
     const e = planEncoding(value);
     if (e.kind === KIND_CLONE || encodedBytes(e) > ring.slotBytes) return;
     const slot = this.freeSlot();
-    const at = ring.dataOffset(slot);
-    write(e, ring.buffer, at);
-    ring.setField(slot, S_KIND, e.kind);
-    ring.setField(slot, S_DTYPE, e.dtype);
-    ring.setField(slot, S_BYTES, e.dataBytes);
-    ring.setField(slot, S_META_BYTES, e.meta?.byteLength ?? 0);
+    ring.writeEncoded(slot, e);
     const ticket = ring.slots.placeReady(slot, job.index);
     this.messages.discard(job);
     this.bySlot[slot] = job;

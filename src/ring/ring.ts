@@ -9,6 +9,7 @@ import {
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
+import { read, write, type Encoding, type ValueKind } from './codec.js';
 
 /** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
 const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only when grown
@@ -67,6 +68,28 @@ export class Ring implements RingGeometry {
 
   setField(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES, v: number): void {
     Atomics.store(this.words, slotWord(slot, f), v);
+  }
+
+  /** Says what `slot` holds (codec.ts): its kind, type code, data bytes and description bytes. */
+  setLayout(slot: number, kind: number, dtype: number, dataBytes: number, metaBytes: number): void {
+    this.setField(slot, S_KIND, kind);
+    this.setField(slot, S_DTYPE, dtype);
+    this.setField(slot, S_BYTES, dataBytes);
+    this.setField(slot, S_META_BYTES, metaBytes);
+  }
+
+  /** Writes an element planned by codec.ts into `slot`, with its layout (not yet published). */
+  writeEncoded(slot: number, e: Encoding): void {
+    write(e, this.buffer, this.dataOffset(slot));
+    this.setLayout(slot, e.kind, e.dtype, e.dataBytes, e.meta?.byteLength ?? 0);
+  }
+
+  /** The element in `slot` (see codec.ts `read`): views into the slot, or a copy when `copy`. */
+  readEncoded(slot: number, copy: boolean): unknown {
+    return read(
+      this.buffer, this.dataOffset(slot), this.field(slot, S_KIND) as ValueKind, this.field(slot, S_DTYPE),
+      this.field(slot, S_BYTES), this.field(slot, S_META_BYTES), copy,
+    );
   }
 
   get closed(): boolean {

@@ -20,10 +20,10 @@ import { KernelRuntime } from '../kernels/runtime.js';
 import { Ring } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
 import {
-  KIND_CLONE, KIND_ERROR, KIND_TYPED, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError, write,
+  KIND_CLONE, KIND_ERROR, KIND_TYPED, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError,
   type Encoding,
 } from '../ring/codec.js';
-import { S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../ring/layout.js';
+import { S_KIND } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { callWriter, fill, outputLength, writerOf, type Writer } from './writer.js';
 
@@ -196,7 +196,7 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
     }
     const e = planEncoding(value);
     if (e.kind !== KIND_CLONE && encodedBytes(e) <= ring.slotBytes) {
-      publishEncoded(ring, claim, e, at);
+      publishEncoded(ring, claim, e);
     } else {
       // Not ring-shaped, or bigger than a slot: the value travels by structured clone.
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
@@ -208,8 +208,7 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
     const text = encodeError(serialized);
     if (text.byteLength <= ring.slotBytes) {
       new Uint8Array(ring.buffer).set(text, at);
-      ring.setField(claim.slot, S_KIND, KIND_ERROR);
-      ring.setField(claim.slot, S_META_BYTES, text.byteLength);
+      ring.setLayout(claim.slot, KIND_ERROR, 0, 0, text.byteLength);
     } else {
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
       post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serialized });
@@ -218,12 +217,8 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
   }
 }
 
-function publishEncoded(ring: Ring, claim: Claim, e: Encoding, at: number): void {
-  write(e, ring.buffer, at);
-  ring.setField(claim.slot, S_KIND, e.kind);
-  ring.setField(claim.slot, S_DTYPE, e.dtype);
-  ring.setField(claim.slot, S_BYTES, e.dataBytes);
-  ring.setField(claim.slot, S_META_BYTES, e.meta?.byteLength ?? 0);
+function publishEncoded(ring: Ring, claim: Claim, e: Encoding): void {
+  ring.writeEncoded(claim.slot, e);
   ring.slots.finish(claim, READY);
 }
 
@@ -246,7 +241,7 @@ async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, a
   if (!image) return kernels.run(call as never, input as never); // too big for the slot: sent by message
   const e = planEncoding(image); // the data leaf is already in place: write() skips it
   if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all: send it by message
-  publishEncoded(ring, claim, e, at);
+  publishEncoded(ring, claim, e);
   return PUBLISHED;
 }
 
@@ -290,10 +285,7 @@ function writeInto(ring: Ring, claim: Claim, tail: WriterTail, at: number, input
 
 /** publishEncoded for a bare typed array already in the slot, without building its Encoding. */
 function publishTyped(ring: Ring, claim: Claim, dtype: number, bytes: number): void {
-  ring.setField(claim.slot, S_KIND, KIND_TYPED);
-  ring.setField(claim.slot, S_DTYPE, dtype);
-  ring.setField(claim.slot, S_BYTES, bytes);
-  ring.setField(claim.slot, S_META_BYTES, 0);
+  ring.setLayout(claim.slot, KIND_TYPED, dtype, bytes, 0);
   ring.slots.finish(claim, READY);
 }
 
