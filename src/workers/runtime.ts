@@ -12,20 +12,18 @@
  * on it, with their ArrayBuffers transferred: one message per element, which
  * is the price of having no shared memory.
  */
-import { fromPlanNodes, type KernelCallRef, type Plan } from '../plan/plan.js';
-import { seterr, wrapError } from '../seq/errors.js';
-import { Seq } from '../seq/seq.js';
+import { fromPlanNodes, type Plan } from '../plan/plan.js';
+import { seterr } from '../seq/errors.js';
+import type { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
 import { KernelRuntime } from '../kernels/runtime.js';
 import { Ring } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
-import {
-  KIND_CLONE, KIND_ERROR, KIND_TYPED, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError,
-  type Encoding,
-} from '../ring/codec.js';
+import { KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
 import { S_KIND } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { callWriter, fill, outputLength, writerOf, type Writer } from './writer.js';
+import { callWriter, writerOf } from './writer.js';
+import { PUBLISHED, slotTail, writeTail, type SlotTail } from './tail.js';
 
 /** How long a worker blocks waiting for requests before it looks at its event loop. */
 const IDLE_WAIT_MS = 20;
@@ -34,20 +32,8 @@ export type ExposedFunctions = Readonly<Record<string, (...args: never[]) => unk
 
 interface Pipeline {
   readonly seq: Seq<unknown>;
-  /** Set when the pipeline's last step is a kernel over one source: it writes into the slot directly. */
-  readonly kernelTail: { readonly call: KernelCallRef; readonly source: Seq<unknown> } | undefined;
-  readonly kernels: KernelRuntime | undefined;
-  /** Set when the pipeline's last step is a writer (`writesInto`) over one source: it too writes into the slot directly. */
-  readonly writerTail: WriterTail | undefined;
-}
-
-interface WriterTail {
-  readonly writer: Writer;
-  /** The name the worker module exposes it under, for its errors. */
-  readonly name: string;
-  readonly source: Seq<unknown>;
-  /** Where the user created the smap, for errors wrapped as that smap would wrap them. */
-  readonly site: string;
+  /** Set when the last step can write straight into the slot (tail.ts); only with the ring's memory. */
+  readonly tail: SlotTail | undefined;
 }
 
 /**
@@ -83,21 +69,7 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
       return f;
     },
   });
-  const root = plan.nodes[plan.root]!;
-  let kernelTail: Pipeline['kernelTail'];
-  if (kernels && memory && root.op === 'smap' && root.args.length === 2 && root.args[0]!.t === 'kernel' && root.args[1]!.t === 'seq') {
-    // The kernel's source is the very sequence the pipeline reads (its caches are shared), not a rebuilt copy.
-    const src = root.args[1] as { t: 'seq'; id: number };
-    kernelTail = { call: (root.args[0] as { t: 'kernel'; call: KernelCallRef }).call, source: nodes[src.id]! };
-  }
-  let writerTail: WriterTail | undefined;
-  const [f, source] = root.args;
-  if (memory && root.op === 'smap' && root.args.length === 2 && f!.t === 'fn' && source!.t === 'seq') {
-    // Same single-source condition as the kernel tail, and the same shared source.
-    const writer = writerOf(functions[f.name]);
-    if (writer) writerTail = { writer, name: f.name, source: nodes[source.id]!, site: root.site };
-  }
-  return { seq: nodes[plan.root]!, kernelTail, kernels, writerTail };
+  return { seq: nodes[plan.root]!, tail: memory ? slotTail(plan, nodes, functions, kernels) : undefined };
 }
 
 function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
@@ -181,14 +153,9 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
 
 /** Evaluates the claimed element and publishes it (slots.ts rows 4, 5 or 7). */
 async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> {
-  const at = ring.dataOffset(claim.slot);
   try {
-    let value: unknown;
-    if (pipeline.kernelTail) value = await writeKernelOutput(ring, claim, pipeline, at);
-    else if (pipeline.writerTail) {
-      value = writeWriterOutput(ring, claim, pipeline.writerTail, at);
-      if (value instanceof Promise) value = await value; // only after an async step: a sync writer costs no promise
-    } else value = await evaluate(pipeline, claim.index);
+    let value = pipeline.tail ? writeTail(ring, claim, pipeline.tail) : pipeline.seq.get(claim.index);
+    if (value instanceof Promise) value = await value; // only after an async step: a sync element costs no promise
     if (value === PUBLISHED) return;
     if (!ring.slots.stillClaimed(claim)) {
       ring.slots.finish(claim, READY); // the window moved on: frees the slot (row 7)
@@ -196,7 +163,8 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
     }
     const e = planEncoding(value);
     if (e.kind !== KIND_CLONE && encodedBytes(e) <= ring.slotBytes) {
-      publishEncoded(ring, claim, e);
+      ring.writeEncoded(claim.slot, e);
+      ring.slots.finish(claim, READY);
     } else {
       // Not ring-shaped, or bigger than a slot: the value travels by structured clone.
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
@@ -207,7 +175,7 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
     const serialized = serializeError(error);
     const text = encodeError(serialized);
     if (text.byteLength <= ring.slotBytes) {
-      new Uint8Array(ring.buffer).set(text, at);
+      new Uint8Array(ring.buffer).set(text, ring.dataOffset(claim.slot));
       ring.setLayout(claim.slot, KIND_ERROR, 0, 0, text.byteLength);
     } else {
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
@@ -215,78 +183,6 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
     }
     ring.slots.finish(claim, FAILED);
   }
-}
-
-function publishEncoded(ring: Ring, claim: Claim, e: Encoding): void {
-  ring.writeEncoded(claim.slot, e);
-  ring.slots.finish(claim, READY);
-}
-
-/** What writeKernelOutput returns once the element is in its slot. */
-const PUBLISHED: unique symbol = Symbol('published');
-
-/**
- * The kernel fast path: the source element is evaluated, then the kernel
- * writes its output straight into the slot. When the output does not fit the
- * slot, the kernel's output is returned instead (computed once) for the
- * ordinary path to send.
- */
-async function writeKernelOutput(ring: Ring, claim: Claim, pipeline: Pipeline, at: number): Promise<unknown> {
-  const { call, source } = pipeline.kernelTail!;
-  let input = source.get(claim.index);
-  if (input instanceof Promise) input = await input;
-  const kernels = pipeline.kernels!;
-  // 256 bytes: room for the description (width, height, layout…) written after the data.
-  const image = kernels.runInto(call as never, input as never, at, ring.slotBytes - 256);
-  if (!image) return kernels.run(call as never, input as never); // too big for the slot: sent by message
-  const e = planEncoding(image); // the data leaf is already in place: write() skips it
-  if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all: send it by message
-  publishEncoded(ring, claim, e);
-  return PUBLISHED;
-}
-
-/**
- * The writer fast path (`writesInto`): the source element is evaluated once,
- * the writer says how long its output is, and when that fits the slot it
- * fills a view over the slot, published as a TYPED element with no copy.
- * When it does not fit, it fills a fresh array, returned for the ordinary
- * path to send (still one evaluation). Synchronous errors are wrapped as
- * smap's own `at` wraps them, so an element fails the same way on both paths.
- */
-function writeWriterOutput(ring: Ring, claim: Claim, tail: WriterTail, at: number): unknown {
-  try {
-    const input = Seq.read(tail.source, claim.index);
-    // An async step before the writer: as on the plain path, the writer runs once it settles.
-    if (input instanceof Promise) return input.then((ready: unknown) => writeInto(ring, claim, tail, at, ready));
-    return writeInto(ring, claim, tail, at, input);
-  } catch (error) {
-    throw wrapError(error, claim.index, 'smap', tail.site);
-  }
-}
-
-function writeInto(ring: Ring, claim: Claim, tail: WriterTail, at: number, input: unknown): unknown {
-  const { writer, name } = tail;
-  const length = outputLength(writer, input, name);
-  const size = writer.type.BYTES_PER_ELEMENT;
-  // The plain path's test for a typed array: a bare one has no description after it, so no reserve
-  // (the kernel path keeps 256 bytes for its image description). Slot data is 16-byte aligned, so
-  // the alignment test only guards against a layout change turning into a RangeError here.
-  if (length * size > ring.slotBytes || at % size !== 0) {
-    const out = new writer.type(length);
-    fill(writer, input, out, name);
-    return out;
-  }
-  // The view is the one allocation of this path: the writer needs an object to write through.
-  const out = new writer.type(ring.buffer, at, length);
-  fill(writer, input, out, name);
-  publishTyped(ring, claim, writer.dtype, length * size);
-  return PUBLISHED;
-}
-
-/** publishEncoded for a bare typed array already in the slot, without building its Encoding. */
-function publishTyped(ring: Ring, claim: Claim, dtype: number, bytes: number): void {
-  ring.setLayout(claim.slot, KIND_TYPED, dtype, bytes, 0);
-  ring.slots.finish(claim, READY);
 }
 
 /** Requests on the value port: the transfer transport, and the element that sizes the ring. */
