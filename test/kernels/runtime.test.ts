@@ -184,3 +184,42 @@ test('outputOf fails only the element: a bad input is a RangeError naming the ke
     name: 'RangeError', message: /option 'std' is required/,
   });
 });
+
+test('kernels read no byte past their input: images ending at the last byte of the memory', () => {
+  // A kernel that loads 16 bytes at a time near the end of an image would trap here
+  // ("memory access out of bounds") instead of reading a neighbour's bytes in a slot.
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+  const { exports } = new WebAssembly.Instance(modules.seqring.module, { env: { memory, abort: () => {} } });
+  const end = memory.buffer.byteLength;
+  const params = new Float32Array(memory.buffer, 0, 16);
+  const random = mulberry32(20261122);
+  let calls = 0;
+  for (const channels of [1, 3, 4]) {
+    for (let width = 1; width <= 40; width++) {
+      const image = randomImage(random, width, 1, channels);
+      const src = end - image.data.length;
+      new Uint8Array(memory.buffer).set(image.data, src);
+      const mean = Array.from({ length: channels }, () => random());
+      const std = Array.from({ length: channels }, () => 0.1 + random());
+      for (const layout of ['chw', 'hwc'] as const) {
+        params.set([layout === 'chw' ? 0 : 1, ...mean, ...std]);
+        const normalizeAt = exports.normalize as (...args: number[]) => void;
+        normalizeAt(src, 256, width, 1, channels, width, 1, channels, 0);
+        const got = new Float32Array(memory.buffer, 256, width * channels);
+        const want = reference.normalize(image, { mean, std, layout }).data;
+        assert.deepEqual(Array.from(got), Array.from(want), `normalize ${layout} ${width}×1×${channels}`);
+        calls++;
+      }
+      params.set([1 / 255, 0]);
+      (exports.toFloat32 as (...args: number[]) => void)(src, 256, width, 1, channels, width, 1, channels, 0);
+      assert.deepEqual(Array.from(new Float32Array(memory.buffer, 256, width * channels)), Array.from(reference.toFloat32(image, { scale: 1 / 255, offset: 0 }).data));
+      (exports.hwcToChw_u8 as (...args: number[]) => void)(src, 256, width, 1, channels, width, 1, channels, 0);
+      assert.deepEqual(Array.from(new Uint8Array(memory.buffer, 256, width * channels)), Array.from(reference.hwcToChw(image).data));
+      if (channels >= 3) {
+        (exports.grayscale as (...args: number[]) => void)(src, 256, width, 1, channels, width, 1, 1, 0);
+        assert.deepEqual(Array.from(new Uint8Array(memory.buffer, 256, width)), Array.from(reference.grayscale(image).data));
+      }
+    }
+  }
+  assert.equal(calls, 3 * 40 * 2);
+});
