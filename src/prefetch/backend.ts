@@ -48,9 +48,10 @@ export interface Backend {
   start(index: number): Job;
   /**
    * Looks now whether `job` finished, and if so settles it at once (before
-   * returning). The reader calls it for an element it is about to wait for:
-   * the backend's own notice (a watch loop woken by the ring) comes a task
-   * later, and a reader draining read-ahead from microtasks would wait for it.
+   * returning). The reader calls it for every element it waits for once that
+   * element started: the backend's own notice (a watch loop woken by the ring)
+   * comes a task later, and a reader draining read-ahead from microtasks would
+   * wait for it. A backend may settle unpolled jobs late (when next polled).
    */
   poll(job: Job): void;
   /** The window no longer wants a started, unsettled job. */

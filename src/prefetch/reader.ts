@@ -139,6 +139,7 @@ export class Reader implements BackendEvents {
     let queued = 0;
     let ahead = 0;
     let waited = false;
+    let polls: Job[] | undefined;
     for (const e of this.entries.values()) {
       if (e.state === 'queued') {
         queued++;
@@ -155,10 +156,16 @@ export class Reader implements BackendEvents {
       next.job = this.backend.start(next.index);
       room--;
       // Someone waits for it: wake a worker now, so it starts while this loop requests the read-ahead.
-      if (next.waiters.length > 0) this.backend.flush();
+      if (next.waiters.length > 0) {
+        this.backend.flush();
+        (polls ??= []).push(next.job);
+      }
     }
     this.backend.flush();
     this.failIfStarved();
+    // Have the backend watch for what is waited for. Last, as a poll may settle and deliver
+    // at once (which pumps again).
+    if (polls) for (const job of polls) this.backend.poll(job);
   }
 
   /**

@@ -79,6 +79,8 @@ export class WorkerBackend implements Backend {
   private messageClock: ReturnType<typeof setInterval> | undefined;
   private modules: Record<string, KernelModuleEntry> | undefined;
   private announce = false;
+  /** Slot jobs the reader waits for (polled while unsettled): only their publications wake the watch loop. */
+  private readonly awaited = new Set<SlotJob>();
 
   constructor(
     private readonly events: BackendEvents,
@@ -181,7 +183,26 @@ export class WorkerBackend implements Backend {
 
   poll(job: Job): void {
     const r = this.jobs.get(job);
-    if (r && !r.done && this.ring && !this.closed) this.settleSlot(r.slot); // message jobs settle when their answer comes
+    if (!r || r.done || !this.ring || this.closed) return; // message jobs settle when their answer comes
+    this.awaited.add(r);
+    // Before looking at the slot: a worker publishing it now either sees this or is seen (slots.ts).
+    this.ring.slots.wakeFor(this.wakeSlot());
+    this.settleSlot(r.slot);
+  }
+
+  /** The slot whose publication the watch loop must hear of: the one awaited job's, any, or none. */
+  private wakeSlot(): number | 'any' | 'none' {
+    let slot: number | 'none' = 'none';
+    for (const r of this.awaited) {
+      const job = this.bySlot[r.slot];
+      if (r.done || !job || this.jobs.get(job) !== r) {
+        this.awaited.delete(r); // settled, cancelled or lost since
+        continue;
+      }
+      if (slot !== 'none') return 'any'; // several (gets in parallel): any publication may be one of them
+      slot = r.slot;
+    }
+    return slot;
   }
 
   cancel(job: Job): void {
@@ -336,6 +357,7 @@ export class WorkerBackend implements Backend {
         lastCheck = now;
         this.checkLiveness(now);
       }
+      ring.slots.wakeFor(this.wakeSlot());
       Atomics.store(ring.words, H_READER_WAITING, 1);
       await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
       Atomics.store(ring.words, H_READER_WAITING, 0);

@@ -36,6 +36,13 @@ export const H_POISON = 6;
 export const H_SLEEPERS = 7;
 /** 1 while the reader waits on H_EVENTS: workers skip the notify otherwise. */
 export const H_READER_WAITING = 8;
+/**
+ * Which publication the waiting reader needs to hear of (see slots.ts `finish`):
+ * WAKE_ANY, WAKE_NONE, or slot s + 1. Slots freed late (row 7) always wake it.
+ */
+export const H_WAKE_SLOT = 9;
+export const WAKE_ANY = 0;
+export const WAKE_NONE = -1;
 /** One heartbeat word per worker, bumped by the worker while it runs its loop. */
 export const H_HEARTBEAT = 16;
 export const MAX_WORKERS = 48;

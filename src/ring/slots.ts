@@ -32,8 +32,15 @@
  * itself in H_SLEEPERS / H_READER_WAITING before it waits, so the other side
  * notifies only when someone sleeps: every add happens before the check, and
  * a waiter that loaded the counter before the add wakes at once ('not-equal').
+ *
+ * A notify is a system call for the worker and a task for the reader's thread,
+ * which on a busy machine takes a core from a worker. So the reader also says
+ * in H_WAKE_SLOT which slot it is waiting for (`wakeFor`), and rows 4 and 5
+ * notify only for that slot; row 7 always does (the reader may be waiting
+ * for room). The reader sets it before it looks at that slot's state, and the
+ * worker reads it after its publishing exchange, so one of them sees the other.
  */
-import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, S_WORKER, slotWord } from './layout.js';
+import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
 
 export const FREE = 0;
 export const REQUESTED = 1;
@@ -110,6 +117,14 @@ export class SlotTable {
     // A worker that read H_REQUESTS before this add cannot sleep through it (its wait
     // compares the value), so only workers already asleep need the (costly) wake-up.
     if (Atomics.load(this.words, H_SLEEPERS) > 0) Atomics.notify(this.words, H_REQUESTS);
+  }
+
+  /**
+   * Which publications wake the reader while it waits: those of `slot`, of
+   * any slot ('any'), or none ('none'; late frees, row 7, still do).
+   */
+  wakeFor(slot: number | 'any' | 'none'): void {
+    Atomics.store(this.words, H_WAKE_SLOT, slot === 'any' ? WAKE_ANY : slot === 'none' ? WAKE_NONE : slot + 1);
   }
 
   /** A worker with nothing to claim sleeps until a request is announced, at most `ms`. */
@@ -221,8 +236,12 @@ export class SlotTable {
       Atomics.compareExchange(this.words, at, seen, word(FREE, claim.ticket)); // row 7
     }
     Atomics.add(this.words, H_EVENTS, 1);
-    // Same reasoning as announce(): only a reader already waiting needs waking.
-    if (Atomics.load(this.words, H_READER_WAITING) !== 0) Atomics.notify(this.words, H_EVENTS);
+    // Same reasoning as announce(): only a reader already waiting needs waking, and
+    // only for the slot it waits for, or for a slot that came back (row 7).
+    if (Atomics.load(this.words, H_READER_WAITING) !== 0) {
+      const wake = Atomics.load(this.words, H_WAKE_SLOT);
+      if (wake === WAKE_ANY || wake === claim.slot + 1 || !published) Atomics.notify(this.words, H_EVENTS);
+    }
     return published;
   }
 

@@ -118,4 +118,20 @@ describe('the read-ahead window', () => {
     assert.equal(await far, 5000);
     assert.equal(backend.started[before], 500, 'the element read is started before its read-ahead');
   });
+
+  test('an element waited for before it could start is polled once it starts (the backend watches only polled jobs)', async () => {
+    const { reader, backend } = setUp(2);
+    backend.hold = true; // nothing finishes: 0, 1, 2 hold all three places
+    void reader.read(0, false);
+    assert.deepEqual(backend.started, [0, 1, 2]);
+    const far = reader.read(10, false);
+    // The cancelled 1 and 2 keep their places until the next turn: 10 cannot start yet.
+    assert.equal(backend.started.includes(10), false);
+    assert.equal(backend.polled.includes(10), false);
+    backend.hold = false;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(backend.started.includes(10), 'element 10 started once the places came back');
+    assert.ok(backend.polled.includes(10), 'and was polled as it started, so the backend wakes the reader for it');
+    assert.equal(await far, 100);
+  });
 });

@@ -253,6 +253,35 @@ describe('announce and sleep', () => {
     assert.equal(notify.mock.calls[0]!.arguments[1], H_EVENTS);
   });
 
+  test('while the reader waits for one slot (wakeFor), only that slot and late frees (row 7) notify', T, (t) => {
+    const ring = fresh();
+    const notify = t.mock.method(Atomics, 'notify');
+    Atomics.store(ring.words, H_READER_WAITING, 1);
+    ring.slots.wakeFor(2);
+    for (let s = 0; s < 4; s++) ring.slots.request(s, 10 + s);
+    const claims = [0, 1, 2, 3].map(() => ring.slots.claimLowest(1)!);
+    assert.deepEqual(claims.map((c) => c.slot), [0, 1, 2, 3]);
+    ring.slots.finish(claims[0]!, READY);
+    ring.slots.finish(claims[1]!, FAILED);
+    assert.equal(notify.mock.callCount(), 0, 'slots 0 and 1 are not awaited');
+    assert.equal(ring.slots.cancel(3), false); // row 6: CLAIMED → STALE
+    ring.slots.finish(claims[3]!, READY); // row 7: the slot comes back, which the reader may wait for
+    assert.equal(notify.mock.callCount(), 1, 'a late free always notifies');
+    ring.slots.finish(claims[2]!, READY);
+    assert.equal(notify.mock.callCount(), 2, 'the awaited slot notifies');
+    ring.slots.wakeFor('none');
+    ring.slots.free(0);
+    ring.slots.request(0, 20);
+    ring.slots.finish(ring.slots.claimLowest(1)!, READY);
+    assert.equal(notify.mock.callCount(), 2, "'none': publications do not notify");
+    ring.slots.wakeFor('any');
+    ring.slots.free(2);
+    ring.slots.request(2, 21);
+    ring.slots.finish(ring.slots.claimLowest(1)!, READY);
+    assert.equal(notify.mock.callCount(), 3, "'any': every publication notifies");
+    for (const call of notify.mock.calls) assert.equal(call.arguments[1], H_EVENTS);
+  });
+
   test('sleepUntilRequested returns at once on a missed announce, times out otherwise, and uncounts itself', T, () => {
     const ring = fresh();
     const seen = ring.requestsSeen();
