@@ -147,16 +147,33 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
       if (r === 'timed-out') await yieldToEventLoop();
       continue;
     }
-    await fillSlot(ring, claim, pipeline, port);
+    const pending = fillSlot(ring, claim, pipeline, port);
+    if (pending) await pending;
   }
 }
 
-/** Evaluates the claimed element and publishes it (slots.ts rows 4, 5 or 7). */
-async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> {
+/**
+ * Evaluates the claimed element and publishes it (slots.ts rows 4, 5 or 7).
+ * Returns a promise only when the element is async: a sync element costs no
+ * promise and no turn of the microtask queue.
+ */
+function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> | undefined {
   try {
-    let value = pipeline.tail ? writeTail(ring, claim, pipeline.tail) : pipeline.seq.get(claim.index);
-    if (value instanceof Promise) value = await value; // only after an async step: a sync element costs no promise
-    if (value === PUBLISHED) return;
+    const value = pipeline.tail ? writeTail(ring, claim, pipeline.tail) : pipeline.seq.get(claim.index);
+    if (value instanceof Promise) {
+      return value.then((ready: unknown) => publish(ring, claim, ready, port), (error: unknown) => publishError(ring, claim, error, port));
+    }
+    publish(ring, claim, value, port);
+  } catch (error) {
+    publishError(ring, claim, error, port);
+  }
+  return undefined;
+}
+
+/** Puts a value into the claimed slot (or sends it by message) and publishes it. */
+function publish(ring: Ring, claim: Claim, value: unknown, port: MessagePort): void {
+  if (value === PUBLISHED) return;
+  try {
     if (!ring.slots.stillClaimed(claim)) {
       ring.slots.finish(claim, READY); // the window moved on: frees the slot (row 7)
       return;
@@ -172,17 +189,22 @@ async function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: Mess
       ring.slots.finish(claim, READY);
     }
   } catch (error) {
-    const serialized = serializeError(error);
-    const text = encodeError(serialized);
-    if (text.byteLength <= ring.slotBytes) {
-      new Uint8Array(ring.buffer).set(text, ring.dataOffset(claim.slot));
-      ring.setLayout(claim.slot, KIND_ERROR, 0, 0, text.byteLength);
-    } else {
-      ring.setField(claim.slot, S_KIND, KIND_CLONE);
-      post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serialized });
-    }
-    ring.slots.finish(claim, FAILED);
+    publishError(ring, claim, error, port);
   }
+}
+
+/** Puts the element's error into the claimed slot (or sends it by message) and publishes it as FAILED. */
+function publishError(ring: Ring, claim: Claim, error: unknown, port: MessagePort): void {
+  const serialized = serializeError(error);
+  const text = encodeError(serialized);
+  if (text.byteLength <= ring.slotBytes) {
+    new Uint8Array(ring.buffer).set(text, ring.dataOffset(claim.slot));
+    ring.setLayout(claim.slot, KIND_ERROR, 0, 0, text.byteLength);
+  } else {
+    ring.setField(claim.slot, S_KIND, KIND_CLONE);
+    post(port, { type: 'error', slot: claim.slot, ticket: claim.ticket, error: serialized });
+  }
+  ring.slots.finish(claim, FAILED);
 }
 
 /** Requests on the value port: the transfer transport, and the element that sizes the ring. */
