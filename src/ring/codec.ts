@@ -7,8 +7,10 @@
  *   (strings and booleans ride along in the description), or a plain number,
  *   string or boolean (a description with no leaves).
  *   The leaves' bytes come first (each 16-byte aligned), then a JSON
- *   description of the structure. The JSON is one allocation per element on
- *   each side; trees need it to say where each leaf is.
+ *   description of the structure. Trees need it to say where each leaf is;
+ *   elements of one pipeline mostly share one description, so the reader
+ *   parses it once and reuses it while the bytes stay the same
+ *   (`Descriptions`).
  * - CLONE: anything else. The value travels by structured clone on the
  *   worker's value port; the slot only says "look there".
  * - ERROR: the element threw; the slot holds the error as JSON.
@@ -107,7 +109,7 @@ export function plan(value: unknown): Encoding {
       for (const k of Object.keys(v)) {
         const n = walk((v as Record<string, unknown>)[k], depth + 1);
         if (n === undefined) return undefined;
-        Object.defineProperty(o, k, { value: n, enumerable: true, writable: true, configurable: true });
+        setKey(o, k, n);
       }
       return { o };
     };
@@ -135,6 +137,42 @@ export function write(e: Encoding, buffer: ArrayBufferLike, byteOffset: number):
   if (e.meta) out.set(e.meta, byteOffset + e.dataBytes);
 }
 
+/** A plain own property, even for a key named __proto__ (which assignment would take as the prototype). */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * The last tree description a reader parsed, by its bytes: the next element
+ * with the same bytes reuses it instead of copying, decoding and parsing them.
+ */
+export class Descriptions {
+  private bytes: Uint8Array | undefined;
+  private root: Node | undefined;
+
+  /** The parsed description at [byteOffset, byteOffset + byteLength) of `buffer`. */
+  parse(buffer: ArrayBufferLike, byteOffset: number, byteLength: number): Node {
+    const here = new Uint8Array(buffer, byteOffset, byteLength);
+    const last = this.bytes;
+    if (last && last.length === byteLength && this.root !== undefined) {
+      let same = true;
+      for (let i = 0; i < byteLength; i++) {
+        if (here[i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.root;
+    }
+    const bytes = here.slice(); // TextDecoder refuses shared views; the copy is also the cache key
+    const root = JSON.parse(decoder.decode(bytes)) as Node;
+    this.bytes = bytes;
+    this.root = root;
+    return root;
+  }
+}
+
 /** Reads a slot's value: views into `buffer` (zero-copy), or copies the caller owns. */
 export function read(
   buffer: ArrayBufferLike,
@@ -144,13 +182,15 @@ export function read(
   dataBytes: number,
   metaBytes: number,
   copy: boolean,
+  descriptions: Descriptions = new Descriptions(),
 ): unknown {
   if (kind === KIND_TYPED) {
     const v = viewOf(buffer, byteOffset, dtype, dataBytes);
     return copy ? v.slice() : v;
   }
   if (kind !== KIND_TREE) throw new Error(`ring: read of a slot of kind ${kind}`);
-  const root = JSON.parse(readText(buffer, byteOffset + dataBytes, metaBytes)) as Node;
+  // The parsed description may be shared with earlier elements: `build` only reads it.
+  const root = descriptions.parse(buffer, byteOffset + dataBytes, metaBytes);
   const build = (n: Node): unknown => {
     if (typeof n !== 'object') return n;
     if ('f' in n) return n.f === '-0' ? -0 : Number(n.f);
@@ -162,8 +202,7 @@ export function read(
     }
     if ('l' in n) return n.l.map(build);
     const o: Record<string, unknown> = {};
-    // defineProperty, so that a key named __proto__ stays a key
-    for (const k of Object.keys(n.o)) Object.defineProperty(o, k, { value: build(n.o[k]!), enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(n.o)) setKey(o, k, build(n.o[k]!));
     return o;
   };
   return build(root);

@@ -9,7 +9,7 @@ import {
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
-import { read, write, type Encoding, type ValueKind } from './codec.js';
+import { Descriptions, read, write, type Encoding, type ValueKind } from './codec.js';
 
 /** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
 const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only when grown
@@ -24,6 +24,8 @@ export class Ring implements RingGeometry {
   readonly words: Int32Array;
   readonly slotCount: number;
   readonly slotBytes: number;
+  /** The reader's last parsed tree description (codec.ts). */
+  private readonly descriptions = new Descriptions();
 
   private constructor(readonly memory: WebAssembly.Memory) {
     this.words = new Int32Array(memory.buffer);
@@ -88,7 +90,7 @@ export class Ring implements RingGeometry {
   readEncoded(slot: number, copy: boolean): unknown {
     return read(
       this.buffer, this.dataOffset(slot), this.field(slot, S_KIND) as ValueKind, this.field(slot, S_DTYPE),
-      this.field(slot, S_BYTES), this.field(slot, S_META_BYTES), copy,
+      this.field(slot, S_BYTES), this.field(slot, S_META_BYTES), copy, this.descriptions,
     );
   }
 

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KIND_CLONE, KIND_TREE, KIND_TYPED, dtypeCode, encodeError, encodedBytes, plan, read, readText, serializeError, write,
+  Descriptions, KIND_CLONE, KIND_TREE, KIND_TYPED, dtypeCode, encodeError, encodedBytes, plan, read, readText, serializeError, write,
   type Encoding, type TypedArray,
 } from '../../src/ring/codec.js';
 import { Ring } from '../../src/ring/ring.js';
@@ -206,6 +206,35 @@ describe('everything else plans as CLONE', () => {
     const { got } = roundTrip(v, true);
     assert.deepEqual(Object.keys(got as object).sort(), ['__proto__', 'a']);
     assert.equal(Object.getOwnPropertyDescriptor(got, '__proto__')?.value, 5);
+  });
+
+  test('one description is parsed once for elements that share it, and anew when its bytes change', T, (t) => {
+    const { ring, at } = slot();
+    const descriptions = new Descriptions();
+    const parse = t.mock.method(JSON, 'parse');
+    const readBack = (value: unknown) => {
+      const e = plan(value);
+      write(e, ring.buffer, at);
+      return read(ring.buffer, at, e.kind, e.dtype, e.dataBytes, e.meta!.byteLength, false, descriptions) as {
+        data: Uint8Array; width: number;
+      };
+    };
+    const views: Uint8Array[] = [];
+    for (let i = 0; i < 5; i++) {
+      const got = readBack({ data: new Uint8Array([i, i + 1]), width: 7 });
+      assert.deepEqual([...got.data], [i, i + 1]);
+      assert.equal(got.width, 7);
+      views.push(got.data);
+    }
+    assert.equal(parse.mock.callCount(), 1, 'five elements with one description: parsed once');
+    assert.notEqual(views[0], views[1], 'each element still gets views of its own');
+    // Same length, one byte different: must not be mistaken for the cached one.
+    const changed = readBack({ data: new Uint8Array([9, 9]), width: 8 });
+    assert.equal(changed.width, 8);
+    assert.equal(parse.mock.callCount(), 2);
+    const again = readBack({ data: new Uint8Array([1, 1]), width: 7 });
+    assert.equal(again.width, 7);
+    assert.equal(parse.mock.callCount(), 3);
   });
 });
 
