@@ -4,23 +4,24 @@
  *
  * Shared: the ring is sized from the first element, which travels once by
  * message (so nothing is evaluated twice to size it) and is then placed in a
- * slot; every later element goes through a slot (slots.ts). The reader's side
- * of the slot protocol lives here: it requests, cancels and frees slots, and
- * one watch loop waits on the ring's event counter (wait.ts) to learn which
- * slots settled. The same loop checks heartbeats and the per-element
- * `timeout`. Elements that travel by message are kept in messages.ts.
+ * slot; every later element goes through a slot (slots.ts). One watch loop
+ * waits on the ring's event counter (wait.ts) to learn which slots settled;
+ * the same loop checks heartbeats and the per-element `timeout`. Elements in
+ * ring slots are kept in slot-jobs.ts (the reader's side of the slot
+ * protocol), elements that travel by message in messages.ts; this file keeps
+ * the workers, the ring's size and the watch loop.
  */
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring } from '../ring/ring.js';
-import { H_EVENTS, H_READER_WAITING, S_KIND, S_META_BYTES } from '../ring/layout.js';
-import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
-import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, readText, type SerializedError } from '../ring/codec.js';
+import { H_EVENTS, H_READER_WAITING } from '../ring/layout.js';
+import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
 import type { Backend, BackendEvents, Job } from './backend.js';
 import { MessageJobs } from './messages.js';
+import { SlotJobs } from './slot-jobs.js';
 import { waitForChange } from './wait.js';
 
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
@@ -29,8 +30,6 @@ const WAIT_SLICE_MS = 100;
 const HEARTBEAT_LIMIT_MS = 5_000;
 /** Replacement workers that fail to start in a row before the prefetch gives up. */
 const MAX_FAILED_STARTS = 3;
-/** How long a dead worker's slots stay quarantined, in case it is still running its last instructions. */
-const QUARANTINE_MS = 50;
 
 export interface WorkerBackendOptions {
   readonly transport: 'shared' | 'transfer';
@@ -46,29 +45,14 @@ export interface WorkerBackendOptions {
   readonly poison: boolean;
 }
 
-/** A job in a ring slot. */
-interface SlotJob {
-  readonly slot: number;
-  readonly ticket: number;
-  /** When the reader first saw a worker holding it (for `timeout`). */
-  claimedSince?: number;
-  done?: boolean;
-  /** A value or error that travels by message (kind CLONE) has arrived. */
-  arrived?: boolean;
-  value?: unknown;
-  error?: SerializedError;
-}
-
 export class WorkerBackend implements Backend {
   readonly transport: 'shared' | 'transfer';
   readonly capacityTotal: number;
   private ring: Ring | undefined;
+  /** Made with the ring. */
+  private slotJobs: SlotJobs | undefined;
   private readonly pool: Pool;
-  private readonly jobs = new Map<Job, SlotJob>();
   private readonly messages = new MessageJobs();
-  private readonly bySlot: (Job | undefined)[] = [];
-  /** Slots the reader gave up on while a worker still held them (STALE): not free until the worker lets go. */
-  private readonly staleSlots = new Set<number>();
   private nextToken = 1;
   private closed = false;
   private sizing = false;
@@ -79,8 +63,6 @@ export class WorkerBackend implements Backend {
   private messageClock: ReturnType<typeof setInterval> | undefined;
   private modules: Record<string, KernelModuleEntry> | undefined;
   private announce = false;
-  /** Slot jobs the reader waits for (polled while unsettled): only their publications wake the watch loop. */
-  private readonly awaited = new Set<SlotJob>();
 
   constructor(
     private readonly events: BackendEvents,
@@ -136,16 +118,14 @@ export class WorkerBackend implements Backend {
 
   private makeRing(slotBytes: number): void {
     this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison });
-    for (let s = 0; s < this.capacityTotal; s++) this.bySlot.push(undefined);
+    this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
   }
 
   // ---- Backend -----------------------------------------------------------------
 
   room(): number {
     if (this.closed) return 0;
-    // A slot is taken by exactly one of: a job (`jobs`, recorded in `bySlot`) or a stale claim
-    // (`staleSlots`); the two never share a slot. Counting them spares a scan per pump.
-    if (this.ring) return this.capacityTotal - this.jobs.size - this.staleSlots.size;
+    if (this.slotJobs) return this.capacityTotal - this.slotJobs.taken;
     // No ring yet (shared: still to be sized by the first element; transfer: never).
     if (this.transport === 'shared') return this.sizing ? 0 : 1;
     return this.capacityTotal - this.messages.size;
@@ -157,20 +137,11 @@ export class WorkerBackend implements Backend {
     this.ring?.slots.announce(); // row 1, once for the batch
   }
 
-  private freeSlot(): number {
-    for (let s = 0; s < this.capacityTotal; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
-    return -1;
-  }
-
   start(index: number): Job {
     const job: Job = { index, token: this.nextToken++ };
-    if (this.ring) {
-      const slot = this.freeSlot();
-      if (slot < 0) throw new Error('prefetch: no free slot although room() counted one'); // the invariant in room() broke
-      const ticket = this.ring.slots.request(slot, index); // row 1 (announced by flush)
+    if (this.slotJobs) {
+      this.slotJobs.start(job);
       this.announce = true;
-      this.bySlot[slot] = job;
-      this.jobs.set(job, { slot, ticket });
     } else {
       if (this.transport === 'shared') this.sizing = true;
       this.messages.add(job);
@@ -182,27 +153,7 @@ export class WorkerBackend implements Backend {
   }
 
   poll(job: Job): void {
-    const r = this.jobs.get(job);
-    if (!r || r.done || !this.ring || this.closed) return; // message jobs settle when their answer comes
-    this.awaited.add(r);
-    // Before looking at the slot: a worker publishing it now either sees this or is seen (slots.ts).
-    this.ring.slots.wakeFor(this.wakeSlot());
-    this.settleSlot(r.slot);
-  }
-
-  /** The slot whose publication the watch loop must hear of: the one awaited job's, any, or none. */
-  private wakeSlot(): number | 'any' | 'none' {
-    let slot: number | 'none' = 'none';
-    for (const r of this.awaited) {
-      const job = this.bySlot[r.slot];
-      if (r.done || !job || this.jobs.get(job) !== r) {
-        this.awaited.delete(r); // settled, cancelled or lost since
-        continue;
-      }
-      if (slot !== 'none') return 'any'; // several (gets in parallel): any publication may be one of them
-      slot = r.slot;
-    }
-    return slot;
+    this.slotJobs?.poll(job); // message jobs settle when their answer comes
   }
 
   cancel(job: Job): void {
@@ -211,36 +162,24 @@ export class WorkerBackend implements Backend {
       if (this.transport === 'shared' && !this.ring) this.sizing = false;
       return;
     }
-    const r = this.jobs.get(job);
-    if (!r) return;
-    this.jobs.delete(job);
-    this.bySlot[r.slot] = undefined;
-    if (!this.ring!.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
+    this.slotJobs?.cancel(job);
   }
 
   take(job: Job, copy: boolean): unknown {
     if (this.messages.has(job)) return this.messages.take(job);
-    const r = this.jobs.get(job);
-    if (!r) throw new Error('prefetch: value of a job that is gone');
-    if (r.arrived) return r.value;
-    return this.ring!.readEncoded(r.slot, copy);
+    if (!this.slotJobs) throw new Error('prefetch: value of a job that is gone');
+    return this.slotJobs.take(job, copy);
   }
 
   discard(job: Job): void {
     this.messages.discard(job);
-    const r = this.jobs.get(job);
-    if (!r) return;
-    this.jobs.delete(job);
-    if (this.closed) return;
-    this.bySlot[r.slot] = undefined;
-    // The option, not ring.poison: same value, without an atomic load per element.
-    if (this.options.poison) this.ring!.poisonData(r.slot);
-    this.ring!.slots.free(r.slot); // rows 9, 10
+    this.slotJobs?.discard(job);
   }
 
   async close(_reason: unknown): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.slotJobs?.close();
     this.ring?.close();
     this.wake?.();
     if (this.keepAlive) clearInterval(this.keepAlive);
@@ -280,16 +219,9 @@ export class WorkerBackend implements Backend {
         return;
       }
       case 'value':
-      case 'error': {
-        const job = this.bySlot[m.slot];
-        const r = job && this.jobs.get(job);
-        if (!r || r.ticket !== m.ticket) return; // cancelled meanwhile
-        r.arrived = true;
-        if (m.type === 'value') r.value = m.value;
-        else r.error = m.error;
-        this.scan();
+      case 'error':
+        this.slotJobs?.arrived(m);
         return;
-      }
       case 'crash':
         this.pool.terminate(member, `the worker's loop failed: ${m.error.message}`);
         return;
@@ -314,16 +246,7 @@ export class WorkerBackend implements Backend {
    * the ring (slots.ts row 11).
    */
   private placeFirst(job: Job): void {
-    const ring = this.ring!;
-    const value = this.messages.take(job);
-    const e = planEncoding(value);
-    if (e.kind === KIND_CLONE || encodedBytes(e) > ring.slotBytes) return;
-    const slot = this.freeSlot();
-    ring.writeEncoded(slot, e);
-    const ticket = ring.slots.placeReady(slot, job.index);
-    this.messages.discard(job);
-    this.bySlot[slot] = job;
-    this.jobs.set(job, { slot, ticket, done: true });
+    if (this.slotJobs!.place(job, this.messages.take(job))) this.messages.discard(job); // else it stays a message job
   }
 
   private async attach(m: Member, memory: WebAssembly.Memory): Promise<void> {
@@ -341,89 +264,38 @@ export class WorkerBackend implements Backend {
     let lastCheck = 0;
     while (!this.closed) {
       const ring = this.ring;
-      if (!ring || (this.jobs.size === 0 && this.staleSlots.size === 0)) {
-        if (this.jobs.size === 0 && this.messages.inFlight === 0) this.letProcessExit();
+      const slotJobs = this.slotJobs; // made with the ring
+      if (!ring || !slotJobs || slotJobs.taken === 0) {
+        const out = slotJobs?.size ?? 0;
+        if (out === 0 && this.messages.inFlight === 0) this.letProcessExit();
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          setTimeout(resolve, this.jobs.size > 0 || !ring ? 20 : 1000).unref?.();
+          setTimeout(resolve, out > 0 || !ring ? 20 : 1000).unref?.();
         });
         this.wake = undefined;
         continue;
       }
       const seen = Atomics.load(ring.words, H_EVENTS);
-      this.scan();
+      slotJobs.scan();
       const now = Date.now();
       if (now - lastCheck >= WAIT_SLICE_MS) {
         lastCheck = now;
-        this.checkLiveness(now);
+        this.checkLiveness(now, ring, slotJobs);
       }
-      ring.slots.wakeFor(this.wakeSlot());
+      ring.slots.wakeFor(slotJobs.wakeSlot());
       Atomics.store(ring.words, H_READER_WAITING, 1);
       await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
       Atomics.store(ring.words, H_READER_WAITING, 0);
     }
   }
 
-  /** Settles every slot job whose slot is READY or FAILED, and takes back freed stale slots. */
-  private scan(): void {
-    const ring = this.ring;
-    if (!ring || this.closed) return;
-    let freed = false;
-    for (const s of this.staleSlots) {
-      // A live worker frees the stale slot itself when it finishes (row 7); row 8 is only for dead ones.
-      if (stateOf(ring.slots.load(s)) === FREE) {
-        this.staleSlots.delete(s);
-        freed = true;
-      }
-    }
-    for (let s = 0; s < this.capacityTotal; s++) this.settleSlot(s);
-    if (freed) this.events.capacity();
-  }
-
-  /** Settles the job in slot `s` if its worker has published it. */
-  private settleSlot(s: number): void {
-    const ring = this.ring!;
-    const job = this.bySlot[s];
-    if (!job) return;
-    const r = this.jobs.get(job);
-    if (!r || r.done) return;
-    const w = ring.slots.load(s);
-    if (ticketOf(w) !== r.ticket) return;
-    const state = stateOf(w);
-    if (state === CLAIMED) {
-      r.claimedSince ??= Date.now();
-      return;
-    }
-    if (state !== READY && state !== FAILED) return;
-    const kind = ring.field(s, S_KIND);
-    if (kind === KIND_CLONE && !r.arrived) return; // its message is on the way
-    r.done = true;
-    if (state === READY) {
-      this.events.settled(job, { ok: true });
-    } else {
-      const error = r.error ?? (kind === KIND_ERROR
-        ? (JSON.parse(readText(ring.buffer, ring.dataOffset(s), ring.field(s, S_META_BYTES))) as SerializedError)
-        : { name: 'Error', message: 'unknown failure' });
-      this.events.settled(job, { ok: false, error });
-    }
-  }
-
   /** Workers that stopped beating while idle, or hold one element longer than `timeout`, are replaced. */
-  private checkLiveness(now: number): void {
-    const ring = this.ring!;
-    const busy = new Set<number>();
-    for (let s = 0; s < this.capacityTotal; s++) {
-      const w = ring.slots.load(s);
-      if (stateOf(w) !== CLAIMED && stateOf(w) !== STALE) continue;
-      const holder = ring.slots.holder(s);
-      busy.add(holder);
-      const job = this.bySlot[s];
-      const r = job && this.jobs.get(job);
-      if (this.options.timeout !== undefined && r?.claimedSince !== undefined && now - r.claimedSince > this.options.timeout) {
-        const m = this.pool.members.get(holder);
-        if (m) this.pool.terminate(m, `it spent more than ${this.options.timeout} ms on element ${job!.index}`);
-      }
-    }
+  private checkLiveness(now: number, ring: Ring, slotJobs: SlotJobs): void {
+    const timeout = this.options.timeout;
+    const busy = slotJobs.holders(now, timeout, (holder, index) => {
+      const m = this.pool.members.get(holder);
+      if (m) this.pool.terminate(m, `it spent more than ${timeout} ms on element ${index}`);
+    });
     for (const m of [...this.pool.members.values()]) {
       const value = ring.heartbeat(m.id);
       const b = this.beats.get(m.id);
@@ -439,26 +311,7 @@ export class WorkerBackend implements Backend {
     this.beats.delete(member.id);
     const lost = this.messages.lostWith(member);
     if (lost.length > 0 && this.transport === 'shared' && !this.ring) this.sizing = false;
-    const ring = this.ring;
-    if (ring) {
-      for (let s = 0; s < this.capacityTotal; s++) {
-        const st = stateOf(ring.slots.load(s));
-        if ((st !== CLAIMED && st !== STALE) || ring.slots.holder(s) !== member.id) continue;
-        const job = this.bySlot[s];
-        ring.slots.cancel(s); // row 6: CLAIMED → STALE
-        this.staleSlots.add(s);
-        this.bySlot[s] = undefined;
-        if (job) {
-          this.jobs.delete(job);
-          lost.push({ job, blamed: true }); // a worker holds one claim at a time: the one it was computing
-        }
-        // row 8, once the dead worker cannot write any more
-        void member.stopped.then(() => setTimeout(() => {
-          ring.slots.reclaim(s);
-          this.scan();
-        }, QUARANTINE_MS));
-      }
-    }
+    if (this.slotJobs) lost.push(...this.slotJobs.lostWith(member));
     for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);
     void this.replace();
   }

@@ -1,0 +1,250 @@
+/**
+ * Elements in ring slots: the reader's side of the slot protocol (the state
+ * table in slots.ts). It requests, cancels and frees slots, settles the jobs
+ * whose slots a worker published, and takes back the slots of workers that
+ * died. An element is written once into shared memory and read there, with no
+ * message per element, which is what the ring is for; the backend
+ * (worker-backend.ts) decides when to look, from its watch loop.
+ */
+import type { Ring } from '../ring/ring.js';
+import { S_KIND, S_META_BYTES } from '../ring/layout.js';
+import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
+import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, readText, type SerializedError } from '../ring/codec.js';
+import type { Member } from '../workers/pool.js';
+import type { FromWorker } from '../workers/protocol.js';
+import type { BackendEvents, Job } from './backend.js';
+
+/** How long a dead worker's slots stay quarantined, in case it is still running its last instructions. */
+const QUARANTINE_MS = 50;
+
+/** A job in a ring slot. */
+interface SlotJob {
+  readonly slot: number;
+  readonly ticket: number;
+  /** When the reader first saw a worker holding it (for `timeout`). */
+  claimedSince?: number;
+  done?: boolean;
+  /** A value or error that travels by message (kind CLONE) has arrived. */
+  arrived?: boolean;
+  value?: unknown;
+  error?: SerializedError;
+}
+
+export class SlotJobs {
+  private readonly jobs = new Map<Job, SlotJob>();
+  private readonly bySlot: (Job | undefined)[] = [];
+  /** Slots the reader gave up on while a worker still held them (STALE): not free until the worker lets go. */
+  private readonly staleSlots = new Set<number>();
+  /** Slot jobs the reader waits for (polled while unsettled): only their publications wake the watch loop. */
+  private readonly awaited = new Set<SlotJob>();
+  private closed = false;
+
+  constructor(
+    private readonly ring: Ring,
+    private readonly events: BackendEvents,
+    /** Overwrite a slot's data before freeing it (debug). */
+    private readonly poison: boolean,
+  ) {
+    for (let s = 0; s < ring.slotCount; s++) this.bySlot.push(undefined);
+  }
+
+  /** Jobs in slots. */
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  /**
+   * Slots not free. A slot is taken by exactly one of: a job (`jobs`, recorded
+   * in `bySlot`) or a stale claim (`staleSlots`); the two never share a slot.
+   * Counting them spares a scan per pump.
+   */
+  get taken(): number {
+    return this.jobs.size + this.staleSlots.size;
+  }
+
+  /** The backend closed: nothing settles or frees any more. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private freeSlot(): number {
+    for (let s = 0; s < this.ring.slotCount; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
+    return -1;
+  }
+
+  /** Requests a slot for `job`; workers hear of it at the backend's next flush. */
+  start(job: Job): void {
+    const slot = this.freeSlot();
+    if (slot < 0) throw new Error('prefetch: no free slot although room() counted one'); // the invariant in `taken` broke
+    const ticket = this.ring.slots.request(slot, job.index); // row 1 (announced by flush)
+    this.bySlot[slot] = job;
+    this.jobs.set(job, { slot, ticket });
+  }
+
+  poll(job: Job): void {
+    const r = this.jobs.get(job);
+    if (!r || r.done || this.closed) return;
+    this.awaited.add(r);
+    // Before looking at the slot: a worker publishing it now either sees this or is seen (slots.ts).
+    this.ring.slots.wakeFor(this.wakeSlot());
+    this.settleSlot(r.slot);
+  }
+
+  /** The slot whose publication the watch loop must hear of: the one awaited job's, any, or none. */
+  wakeSlot(): number | 'any' | 'none' {
+    let slot: number | 'none' = 'none';
+    for (const r of this.awaited) {
+      const job = this.bySlot[r.slot];
+      if (r.done || !job || this.jobs.get(job) !== r) {
+        this.awaited.delete(r); // settled, cancelled or lost since
+        continue;
+      }
+      if (slot !== 'none') return 'any'; // several (gets in parallel): any publication may be one of them
+      slot = r.slot;
+    }
+    return slot;
+  }
+
+  cancel(job: Job): void {
+    const r = this.jobs.get(job);
+    if (!r) return;
+    this.jobs.delete(job);
+    this.bySlot[r.slot] = undefined;
+    if (!this.ring.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
+  }
+
+  take(job: Job, copy: boolean): unknown {
+    const r = this.jobs.get(job);
+    if (!r) throw new Error('prefetch: value of a job that is gone');
+    if (r.arrived) return r.value;
+    return this.ring.readEncoded(r.slot, copy);
+  }
+
+  discard(job: Job): void {
+    const r = this.jobs.get(job);
+    if (!r) return;
+    this.jobs.delete(job);
+    if (this.closed) return;
+    this.bySlot[r.slot] = undefined;
+    // The option, not ring.poison: same value, without an atomic load per element.
+    if (this.poison) this.ring.poisonData(r.slot);
+    this.ring.slots.free(r.slot); // rows 9, 10
+  }
+
+  /**
+   * Puts an element the reader already holds into a free slot, READY (row 11).
+   * False if it cannot go in a slot (kind CLONE, or too big).
+   */
+  place(job: Job, value: unknown): boolean {
+    const e = planEncoding(value);
+    if (e.kind === KIND_CLONE || encodedBytes(e) > this.ring.slotBytes) return false;
+    const slot = this.freeSlot();
+    this.ring.writeEncoded(slot, e);
+    const ticket = this.ring.slots.placeReady(slot, job.index);
+    this.bySlot[slot] = job;
+    this.jobs.set(job, { slot, ticket, done: true });
+    return true;
+  }
+
+  /** The value or error of a slot of kind CLONE, which travels by message. */
+  arrived(m: FromWorker & { type: 'value' | 'error' }): void {
+    const job = this.bySlot[m.slot];
+    const r = job && this.jobs.get(job);
+    if (!r || r.ticket !== m.ticket) return; // cancelled meanwhile
+    r.arrived = true;
+    if (m.type === 'value') r.value = m.value;
+    else r.error = m.error;
+    this.scan();
+  }
+
+  /** Settles every slot job whose slot is READY or FAILED, and takes back freed stale slots. */
+  scan(): void {
+    const ring = this.ring;
+    if (this.closed) return;
+    let freed = false;
+    for (const s of this.staleSlots) {
+      // A live worker frees the stale slot itself when it finishes (row 7); row 8 is only for dead ones.
+      if (stateOf(ring.slots.load(s)) === FREE) {
+        this.staleSlots.delete(s);
+        freed = true;
+      }
+    }
+    for (let s = 0; s < ring.slotCount; s++) this.settleSlot(s);
+    if (freed) this.events.capacity();
+  }
+
+  /** Settles the job in slot `s` if its worker has published it. */
+  private settleSlot(s: number): void {
+    const ring = this.ring;
+    const job = this.bySlot[s];
+    if (!job) return;
+    const r = this.jobs.get(job);
+    if (!r || r.done) return;
+    const w = ring.slots.load(s);
+    if (ticketOf(w) !== r.ticket) return;
+    const state = stateOf(w);
+    if (state === CLAIMED) {
+      r.claimedSince ??= Date.now();
+      return;
+    }
+    if (state !== READY && state !== FAILED) return;
+    const kind = ring.field(s, S_KIND);
+    if (kind === KIND_CLONE && !r.arrived) return; // its message is on the way
+    r.done = true;
+    if (state === READY) {
+      this.events.settled(job, { ok: true });
+    } else {
+      const error = r.error ?? (kind === KIND_ERROR
+        ? (JSON.parse(readText(ring.buffer, ring.dataOffset(s), ring.field(s, S_META_BYTES))) as SerializedError)
+        : { name: 'Error', message: 'unknown failure' });
+      this.events.settled(job, { ok: false, error });
+    }
+  }
+
+  /**
+   * The workers holding a slot (CLAIMED or STALE): busy, so not hung for want
+   * of a heartbeat. `overdue` hears at once of each holder whose job has been
+   * claimed for longer than `timeout`; it may end that worker mid-scan.
+   */
+  holders(now: number, timeout: number | undefined, overdue: (holder: number, index: number) => void): Set<number> {
+    const ring = this.ring;
+    const busy = new Set<number>();
+    for (let s = 0; s < ring.slotCount; s++) {
+      const w = ring.slots.load(s);
+      if (stateOf(w) !== CLAIMED && stateOf(w) !== STALE) continue;
+      const holder = ring.slots.holder(s);
+      busy.add(holder);
+      const job = this.bySlot[s];
+      const r = job && this.jobs.get(job);
+      if (timeout !== undefined && r?.claimedSince !== undefined && now - r.claimedSince > timeout) overdue(holder, job!.index);
+    }
+    return busy;
+  }
+
+  /**
+   * A dead worker's claims go STALE (row 6) and come back once it cannot
+   * write any more (row 8); the jobs it held are lost, to be retried.
+   */
+  lostWith(member: Member): { job: Job; blamed: boolean }[] {
+    const ring = this.ring;
+    const lost: { job: Job; blamed: boolean }[] = [];
+    for (let s = 0; s < ring.slotCount; s++) {
+      const st = stateOf(ring.slots.load(s));
+      if ((st !== CLAIMED && st !== STALE) || ring.slots.holder(s) !== member.id) continue;
+      const job = this.bySlot[s];
+      ring.slots.cancel(s); // row 6: CLAIMED → STALE
+      this.staleSlots.add(s);
+      this.bySlot[s] = undefined;
+      if (job) {
+        this.jobs.delete(job);
+        lost.push({ job, blamed: true }); // a worker holds one claim at a time: the one it was computing
+      }
+      // row 8, once the dead worker cannot write any more
+      void member.stopped.then(() => setTimeout(() => {
+        ring.slots.reclaim(s);
+        this.scan();
+      }, QUARANTINE_MS));
+    }
+    return lost;
+  }
+}
