@@ -38,6 +38,8 @@ export class AsyncBackend implements Backend {
 
   poll(): void {} // jobs settle through their promises
 
+  randomReads(): void {} // nothing here sleeps between reads
+
   start(index: number): Job {
     const job: Job = { index, token: this.nextToken++ };
     this.jobs.set(job, { cancelled: false });

@@ -47,6 +47,12 @@ export interface Backend {
   readonly capacityTotal: number;
   start(index: number): Job;
   /**
+   * Whether the reader now reads at random (its last read restarted the
+   * window) or steps forward. A backend may keep an evaluator ready for the
+   * next random read, which streaming does not need.
+   */
+  randomReads(random: boolean): void;
+  /**
    * Looks now whether `job` finished, and if so settles it at once (before
    * returning). The reader calls it for every element it waits for once that
    * element started: the backend's own notice (a watch loop woken by the ring)

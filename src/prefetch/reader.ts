@@ -54,6 +54,8 @@ export class Reader implements BackendEvents {
   private backend!: Backend;
   private readonly entries = new Map<number, Entry>();
   private cursor = -1;
+  /** Whether the last move of the window was a restart (the backend hears when it changes). */
+  private random = false;
   private closedBy: { reason: unknown } | undefined;
   private leased = 0;
 
@@ -90,7 +92,9 @@ export class Reader implements BackendEvents {
     if (index === old) return;
     this.cursor = index;
     const last = Math.min(length - 1, index + maxBuffered);
-    if (old >= 0 && index > old && index <= old + maxBuffered) {
+    const step = old >= 0 && index > old && index <= old + maxBuffered;
+    if (step === this.random) this.backend.randomReads((this.random = !step));
+    if (step) {
       // A step forward inside the window: only the elements stepped over can fall out of it.
       for (let k = old; k < index; k++) {
         const e = this.entries.get(k);

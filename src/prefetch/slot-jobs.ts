@@ -81,13 +81,17 @@ export class SlotJobs {
     this.jobs.set(job, { slot, ticket });
   }
 
-  poll(job: Job): void {
+  /** Settles `job` now if it is published, else watches for it; looks again for up to `spinMs` first. */
+  poll(job: Job, spinMs = 0): void {
     const r = this.jobs.get(job);
     if (!r || r.done || this.closed) return;
     this.awaited.add(r);
     // Before looking at the slot: a worker publishing it now either sees this or is seen (slots.ts).
     this.ring.slots.wakeFor(this.wakeSlot());
     this.settleSlot(r.slot);
+    if (spinMs <= 0 || r.done) return;
+    const until = performance.now() + spinMs;
+    while (!r.done && this.jobs.get(job) === r && performance.now() < until) this.settleSlot(r.slot);
   }
 
   /** The slot whose publication the watch loop must hear of: the one awaited job's, any, or none. */

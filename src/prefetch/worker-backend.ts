@@ -28,6 +28,8 @@ import { waitForChange } from './wait.js';
 const WAIT_SLICE_MS = 100;
 /** An idle worker bumps its heartbeat every few ms; this long without one means it is gone. */
 const HEARTBEAT_LIMIT_MS = 5_000;
+/** How long a random read waits in place for an element a lingering worker took. */
+const READER_SPIN_MS = 0.05;
 /** Replacement workers that fail to start in a row before the prefetch gives up. */
 const MAX_FAILED_STARTS = 3;
 
@@ -63,6 +65,10 @@ export class WorkerBackend implements Backend {
   private messageClock: ReturnType<typeof setInterval> | undefined;
   private modules: Record<string, KernelModuleEntry> | undefined;
   private announce = false;
+  /** The reader's last read restarted the window (told to workers through the ring header). */
+  private random = false;
+  /** The last announced batch went to a lingering worker, not to a wake-up. */
+  private lingererTook = false;
 
   constructor(
     private readonly events: BackendEvents,
@@ -119,6 +125,7 @@ export class WorkerBackend implements Backend {
   private makeRing(slotBytes: number): void {
     this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison });
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
+    this.ring.slots.setRandomReads(this.random);
   }
 
   // ---- Backend -----------------------------------------------------------------
@@ -134,7 +141,12 @@ export class WorkerBackend implements Backend {
   flush(): void {
     if (!this.announce) return;
     this.announce = false;
-    this.ring?.slots.announce(); // row 1, once for the batch
+    if (this.ring?.slots.announce()) this.lingererTook = true; // row 1, once for the batch
+  }
+
+  randomReads(random: boolean): void {
+    this.random = random;
+    this.ring?.slots.setRandomReads(random);
   }
 
   start(index: number): Job {
@@ -153,7 +165,11 @@ export class WorkerBackend implements Backend {
   }
 
   poll(job: Job): void {
-    this.slotJobs?.poll(job); // message jobs settle when their answer comes
+    // A random read whose batch a lingering worker took: that worker is on the element
+    // already, so wait for it here a moment rather than a wake-up later (slots.ts).
+    const spinMs = this.random && this.lingererTook ? READER_SPIN_MS : 0;
+    this.lingererTook = false;
+    this.slotJobs?.poll(job, spinMs); // message jobs settle when their answer comes
   }
 
   cancel(job: Job): void {
@@ -312,6 +328,7 @@ export class WorkerBackend implements Backend {
     const lost = this.messages.lostWith(member);
     if (lost.length > 0 && this.transport === 'shared' && !this.ring) this.sizing = false;
     if (this.slotJobs) lost.push(...this.slotJobs.lostWith(member));
+    this.ring?.slots.releaseLingerer(member.id);
     for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);
     void this.replace();
   }

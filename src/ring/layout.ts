@@ -43,6 +43,10 @@ export const H_READER_WAITING = 8;
 export const H_WAKE_SLOT = 9;
 export const WAKE_ANY = 0;
 export const WAKE_NONE = -1;
+/** 1 while the reader reads at random (its last read restarted the window): an idle worker may linger. */
+export const H_RANDOM_READS = 10;
+/** Worker id + 1 while that worker lingers, spinning on H_REQUESTS instead of sleeping (one at a time, so a core stays free); else 0. */
+export const H_LINGERER = 11;
 /** One heartbeat word per worker, bumped by the worker while it runs its loop. */
 export const H_HEARTBEAT = 16;
 export const MAX_WORKERS = 48;

@@ -39,8 +39,20 @@
  * notify only for that slot; row 7 always does (the reader may be waiting
  * for room). The reader sets it before it looks at that slot's state, and the
  * worker reads it after its publishing exchange, so one of them sees the other.
+ *
+ * Random reads (H_RANDOM_READS) each restart the window, and a sleeping
+ * worker takes a wake-up (tens of µs here) to start the element read. So
+ * while the reader reads at random, one idle worker lingers: it spins on
+ * H_REQUESTS for a while before it sleeps (H_LINGERER says one does). The
+ * reader then skips the notify (the lingerer sees the add) and may wait for
+ * the element in place; the lingerer wakes the sleepers for the rest of the
+ * batch once it has published the element read (`wakeHelpers`). H_LINGERER
+ * holds the lingerer's id + 1, so that the reader can clear it for a worker
+ * that died lingering (`releaseLingerer`). A lingerer
+ * gives up H_LINGERER before it counts itself a sleeper, so a reader that
+ * sees no lingerer sees the sleeper.
  */
-import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
+import { H_CLOSED, H_EVENTS, H_LINGERER, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
 
 export const FREE = 0;
 export const REQUESTED = 1;
@@ -111,12 +123,66 @@ export class SlotTable {
     return ticket;
   }
 
-  /** Row 1, second half: wakes workers for the requests made since the last call. */
-  announce(): void {
+  /**
+   * Row 1, second half: wakes workers for the requests made since the last
+   * call. Returns true when a lingering worker will take them (no wake-up).
+   */
+  announce(): boolean {
     Atomics.add(this.words, H_REQUESTS, 1);
     // A worker that read H_REQUESTS before this add cannot sleep through it (its wait
-    // compares the value), so only workers already asleep need the (costly) wake-up.
+    // compares the value), so only workers already asleep need the (costly) wake-up,
+    // and not even they while a lingerer spins: it sees the add.
+    if (Atomics.load(this.words, H_LINGERER) !== 0) return true;
     if (Atomics.load(this.words, H_SLEEPERS) > 0) Atomics.notify(this.words, H_REQUESTS);
+    return false;
+  }
+
+  /** Whether the reader reads at random now (idle workers may then linger). */
+  setRandomReads(random: boolean): void {
+    Atomics.store(this.words, H_RANDOM_READS, random ? 1 : 0);
+  }
+
+  /**
+   * A worker with nothing to claim, while the reader reads at random and no
+   * other worker lingers: spins up to `ms` until a request is announced after
+   * `seen`. True if one was; false at once otherwise (then it sleeps).
+   */
+  linger(seen: number, ms: number, worker: number): boolean {
+    if (Atomics.load(this.words, H_RANDOM_READS) !== 1) return false;
+    if (Atomics.compareExchange(this.words, H_LINGERER, 0, worker + 1) !== 0) return false;
+    try {
+      const until = performance.now() + ms;
+      for (let k = 1; Atomics.load(this.words, H_REQUESTS) === seen; k++) {
+        // The clock and the other words every 64 looks: a lingerer leaves on time, on close
+        // and as soon as the reader streams again.
+        if ((k & 63) !== 0) continue;
+        if (performance.now() > until || Atomics.load(this.words, H_RANDOM_READS) !== 1 || Atomics.load(this.words, H_CLOSED) !== 0) {
+          return false;
+        }
+      }
+      return true;
+    } finally {
+      Atomics.compareExchange(this.words, H_LINGERER, worker + 1, 0); // unless the reader cleared it meanwhile
+    }
+  }
+
+  /**
+   * The reader: `worker` died; if it was lingering, no one is (a worker killed
+   * mid-spin never gives the word back, and announce would wake nobody).
+   */
+  releaseLingerer(worker: number): void {
+    Atomics.compareExchange(this.words, H_LINGERER, worker + 1, 0);
+  }
+
+  /** The lingerer published the element read: wakes sleeping workers if requests remain for them. */
+  wakeHelpers(): void {
+    if (Atomics.load(this.words, H_SLEEPERS) === 0) return;
+    for (let s = 0; s < this.slotCount; s++) {
+      if (stateOf(Atomics.load(this.words, slotWord(s, S_STATE))) === REQUESTED) {
+        Atomics.notify(this.words, H_REQUESTS);
+        return;
+      }
+    }
   }
 
   /**

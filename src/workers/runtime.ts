@@ -27,6 +27,8 @@ import { PUBLISHED, slotTail, writeTail, type SlotTail } from './tail.js';
 
 /** How long a worker blocks waiting for requests before it looks at its event loop. */
 const IDLE_WAIT_MS = 20;
+/** How long an idle worker spins for the next request while the reader reads at random (slots.ts). */
+const LINGER_MS = 1;
 
 export type ExposedFunctions = Readonly<Record<string, (...args: never[]) => unknown>>;
 
@@ -137,18 +139,27 @@ async function evaluate(pipeline: Pipeline, index: number): Promise<unknown> {
 async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): Promise<void> {
   const id = init.workerId;
   const port = init.valuePort;
+  let lingered = false;
   for (;;) {
     if (ring.closed) return;
     ring.beat(id);
     const seen = ring.requestsSeen();
     const claim = ring.slots.claimLowest(id);
     if (!claim) {
+      if (ring.slots.linger(seen, LINGER_MS, id)) {
+        lingered = true; // the reader woke nobody for this batch: share it once the element read is out
+        continue;
+      }
       const r = ring.slots.sleepUntilRequested(seen, IDLE_WAIT_MS);
       if (r === 'timed-out') await yieldToEventLoop();
       continue;
     }
     const pending = fillSlot(ring, claim, pipeline, port);
     if (pending) await pending;
+    if (lingered) {
+      lingered = false;
+      ring.slots.wakeHelpers();
+    }
   }
 }
 

@@ -23,6 +23,8 @@ class ScriptedBackend implements Backend {
   readonly started: number[] = [];
   readonly cancelled: number[] = [];
   readonly polled: number[] = [];
+  /** What the reader said of its reads, in order. */
+  readonly random: boolean[] = [];
   private readonly finished = new Set<Job>();
   hold = false;
   private token = 1;
@@ -38,6 +40,9 @@ class ScriptedBackend implements Backend {
     return this.capacityTotal - this.active.size;
   }
   flush(): void {}
+  randomReads(random: boolean): void {
+    this.random.push(random);
+  }
   start(index: number): Job {
     if (this.room() <= 0) throw new Error(`start(${index}) with no room: ${this.active.size} of ${this.capacityTotal} held`);
     const job = { index, token: this.token++ };
@@ -117,6 +122,18 @@ describe('the read-ahead window', () => {
     assert.deepEqual([...backend.cancelled].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
     assert.equal(await far, 5000);
     assert.equal(backend.started[before], 500, 'the element read is started before its read-ahead');
+  });
+
+  test('the backend hears when reads turn random (a restart) and when they stream again, once per change', async () => {
+    const { reader, backend } = setUp(8);
+    await reader.read(0, false); // the first read restarts the window
+    await reader.read(1, false);
+    await reader.read(2, false);
+    await reader.read(500, false);
+    await reader.read(90, false);
+    await reader.read(91, false);
+    await reader.read(95, false); // a step forward inside the window is not a restart
+    assert.deepEqual(backend.random, [true, false, true, false]);
   });
 
   test('an element waited for before it could start is polled once it starts (the backend watches only polled jobs)', async () => {

@@ -10,6 +10,7 @@
  * the ring is closed.
  *
  * mode 'sleep': sleep once in `sleepUntilRequested` and report how it woke.
+ * mode 'linger': linger once (`linger`, up to sleepMs) and report whether a request came.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Ring } from '../../src/ring/ring.js';
@@ -19,7 +20,7 @@ import { S_BYTES, S_DTYPE, S_KIND, S_META_BYTES } from '../../src/ring/layout.js
 import { mulberry32 } from '../helpers/workers.js';
 
 export interface ProtocolWorkerData {
-  readonly mode: 'serve' | 'sleep';
+  readonly mode: 'serve' | 'sleep' | 'linger';
   readonly memory: WebAssembly.Memory;
   readonly workerId: number;
   readonly seed: number;
@@ -34,7 +35,7 @@ export interface ProtocolWorkerData {
    */
   readonly hang: Int32Array;
   readonly hangIndex: number;
-  /** For mode 'sleep': how long to sleep at most. */
+  /** For modes 'sleep' and 'linger': how long to wait at most. */
   readonly sleepMs: number;
 }
 
@@ -55,6 +56,10 @@ export function fillPattern(out: Uint32Array, index: number, ticket: number, fro
 function main(d: ProtocolWorkerData): void {
   const ring = Ring.attach(d.memory);
   const slots = ring.slots;
+  if (d.mode === 'linger') {
+    parentPort!.postMessage({ lingered: slots.linger(ring.requestsSeen(), d.sleepMs, d.workerId) });
+    return;
+  }
   if (d.mode === 'sleep') {
     const r = slots.sleepUntilRequested(ring.requestsSeen(), d.sleepMs);
     parentPort!.postMessage({ woke: r });

@@ -10,7 +10,7 @@ import { Ring } from '../../src/ring/ring.js';
 import {
   CLAIMED, FAILED, FREE, READY, REQUESTED, STALE, STATE_NAMES, stateOf, ticketOf, type SlotState,
 } from '../../src/ring/slots.js';
-import { H_EVENTS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, slotWord } from '../../src/ring/layout.js';
+import { H_EVENTS, H_LINGERER, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, slotWord } from '../../src/ring/layout.js';
 import { mulberry32, seedFromEnv } from '../helpers/workers.js';
 import { checkRun, exited, key, newLog, protocolWorker, readLog, runReader } from './protocol-reader.js';
 
@@ -280,6 +280,89 @@ describe('announce and sleep', () => {
     ring.slots.finish(ring.slots.claimLowest(1)!, READY);
     assert.equal(notify.mock.callCount(), 3, "'any': every publication notifies");
     for (const call of notify.mock.calls) assert.equal(call.arguments[1], H_EVENTS);
+  });
+
+  test('a worker lingers only while the reader reads at random, one at a time, and leaves on time', T, () => {
+    const ring = fresh();
+    const seen = ring.requestsSeen();
+    let t0 = performance.now();
+    assert.equal(ring.slots.linger(seen, 5_000, 4), false, 'the reader streams: sleep instead');
+    assert.ok(performance.now() - t0 < 1_000, 'and at once');
+    ring.slots.setRandomReads(true);
+    Atomics.store(ring.words, H_LINGERER, 1); // another worker lingers
+    t0 = performance.now();
+    assert.equal(ring.slots.linger(seen, 5_000, 4), false, 'one lingerer at a time');
+    assert.ok(performance.now() - t0 < 1_000);
+    Atomics.store(ring.words, H_LINGERER, 0);
+    t0 = performance.now();
+    assert.equal(ring.slots.linger(seen, 3, 4), false, 'no request: gives up after its time');
+    assert.ok(performance.now() - t0 >= 3);
+    assert.equal(Atomics.load(ring.words, H_LINGERER), 0, 'and gives the word back');
+    ring.slots.announce();
+    assert.equal(ring.slots.linger(seen, 5_000, 4), true, 'a request announced after `seen` ends it');
+    assert.equal(Atomics.load(ring.words, H_LINGERER), 0);
+    // A worker that died lingering never gives the word back: the reader clears it, for that worker only.
+    Atomics.store(ring.words, H_LINGERER, 4 + 1);
+    ring.slots.releaseLingerer(2);
+    assert.equal(Atomics.load(ring.words, H_LINGERER), 5, 'another worker\'s death leaves it');
+    ring.slots.releaseLingerer(4);
+    assert.equal(Atomics.load(ring.words, H_LINGERER), 0);
+  });
+
+  test('announce wakes nobody while a worker lingers, and says so; wakeHelpers wakes sleepers only for requests left', T, (t) => {
+    const ring = fresh();
+    const notify = t.mock.method(Atomics, 'notify');
+    Atomics.store(ring.words, H_SLEEPERS, 1);
+    Atomics.store(ring.words, H_LINGERER, 1);
+    assert.equal(ring.slots.announce(), true);
+    assert.equal(notify.mock.callCount(), 0, 'the lingerer sees the add: no wake-up');
+    Atomics.store(ring.words, H_LINGERER, 0);
+    assert.equal(ring.slots.announce(), false);
+    assert.equal(notify.mock.callCount(), 1, 'no lingerer: the sleeper is woken');
+    ring.slots.wakeHelpers();
+    assert.equal(notify.mock.callCount(), 1, 'nothing requested: no helper needed');
+    ring.slots.request(3, 7);
+    ring.slots.wakeHelpers();
+    assert.equal(notify.mock.callCount(), 2, 'a request left and a sleeper: woken');
+    Atomics.store(ring.words, H_SLEEPERS, 0);
+    ring.slots.wakeHelpers();
+    assert.equal(notify.mock.callCount(), 2, 'nobody asleep: nothing to wake');
+  });
+
+  test('a lingering worker takes a request announced on another thread, and leaves as soon as the reader streams', { timeout: 20_000 }, async () => {
+    const ring = fresh();
+    ring.slots.setRandomReads(true);
+    const start = (): ReturnType<typeof protocolWorker> => protocolWorker({
+      mode: 'linger', memory: ring.memory, workerId: 1, seed: 0, maxDelayMicros: 0, failIndexes: [],
+      log: newLog(1), hang: new Int32Array(new SharedArrayBuffer(8)), hangIndex: -1, sleepMs: 15_000,
+    });
+    const report = (w: ReturnType<typeof protocolWorker>) => new Promise<{ lingered: boolean }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    const lingering = async () => {
+      const deadline = Date.now() + 15_000;
+      while (Atomics.load(ring.words, H_LINGERER) === 0) {
+        assert.ok(Date.now() < deadline, 'the worker never lingered');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    for (const end of ['announce', 'stream'] as const) {
+      const w = start();
+      try {
+        const reported = report(w);
+        await lingering();
+        const t0 = Date.now();
+        if (end === 'announce') assert.equal(ring.slots.announce(), true, 'the reader sees the lingerer');
+        else ring.slots.setRandomReads(false);
+        assert.deepEqual(await reported, { lingered: end === 'announce' });
+        assert.ok(Date.now() - t0 < 14_000, 'ended by the reader, not by its 15 s');
+        assert.equal(Atomics.load(ring.words, H_LINGERER), 0);
+        await exited(w, 5_000);
+      } finally {
+        await w.terminate();
+      }
+    }
   });
 
   test('sleepUntilRequested returns at once on a missed announce, times out otherwise, and uncounts itself', T, () => {
