@@ -12,11 +12,14 @@
  * | # | from      | actor  | Atomics op                        | to        | when                                             |
  * |---|-----------|--------|-----------------------------------|-----------|--------------------------------------------------|
  * | 1 | FREE      | reader | store (ticket+1); add+notify REQ  | REQUESTED | the window wants element S_INDEX (one add+notify |
- * |   |           |        |   once per batch (`announce`)     |           | wakes workers for a whole batch of requests)     |
+ * |   |           |        |   once per batch (`announce`; no  |           | wakes workers for a whole batch of requests)     |
+ * |   |           |        |   notify while a worker lingers)  |           |                                                  |
  * | 2 | REQUESTED | worker | compareExchange                   | CLAIMED   | a worker takes the request (lowest index first)  |
  * | 3 | REQUESTED | reader | compareExchange                   | FREE      | the window moved before any worker took it       |
- * | 4 | CLAIMED   | worker | compareExchange, add+notify EVT   | READY     | the value is in the slot                         |
- * | 5 | CLAIMED   | worker | compareExchange, add+notify EVT   | FAILED    | the element threw; the error is in the slot      |
+ * | 4 | CLAIMED   | worker | compareExchange, add EVT (+notify | READY     | the value is in the slot                         |
+ * |   |           |        |   if awaited, see H_WAKE_SLOT)    |           |                                                  |
+ * | 5 | CLAIMED   | worker | compareExchange, add EVT (+notify | FAILED    | the element threw; the error is in the slot      |
+ * |   |           |        |   if awaited, see H_WAKE_SLOT)    |           |                                                  |
  * | 6 | CLAIMED   | reader | compareExchange                   | STALE     | the window moved, or the worker died or hung     |
  * | 7 | STALE     | worker | compareExchange, add+notify EVT   | FREE      | a worker finished an element nobody wants        |
  * | 8 | STALE     | reader | compareExchange                   | FREE      | the worker that held it is gone for good         |

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ALIGN, GUARD_BYTE, GUARD_BYTES, HEADER_BYTES, HEADER_WORDS, H_CLOSED, H_EVENTS, H_HEARTBEAT, H_MAGIC, H_POISON,
-  H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_SLOT_BYTES, H_SLOT_COUNT, H_WAKE_SLOT, MAX_WORKERS, PAGE_BYTES, SLOT_WORDS, S_BYTES,
+  H_LINGERER, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_SLOT_BYTES, H_SLOT_COUNT, H_WAKE_SLOT, MAX_WORKERS, PAGE_BYTES, SLOT_WORDS, S_BYTES,
   S_DTYPE, S_INDEX, S_KIND, S_META_BYTES, S_STATE, S_WORKER, ringBytes, ringPages, slotDataOffset, slotWord,
 } from '../../src/ring/layout.js';
 import { Ring } from '../../src/ring/ring.js';
@@ -16,7 +16,8 @@ const T = { timeout: 5_000 };
 
 describe('layout', () => {
   test('header words are distinct and the heartbeats end the header', T, () => {
-    const words = [H_MAGIC, H_SLOT_COUNT, H_SLOT_BYTES, H_REQUESTS, H_EVENTS, H_CLOSED, H_POISON, H_SLEEPERS, H_READER_WAITING, H_WAKE_SLOT];
+    const words = [H_MAGIC, H_SLOT_COUNT, H_SLOT_BYTES, H_REQUESTS, H_EVENTS, H_CLOSED, H_POISON, H_SLEEPERS, H_READER_WAITING, H_WAKE_SLOT,
+      H_RANDOM_READS, H_LINGERER];
     assert.equal(new Set(words).size, words.length);
     assert.ok(Math.max(...words) < H_HEARTBEAT);
     assert.equal(H_HEARTBEAT + MAX_WORKERS, HEADER_WORDS);
