@@ -6,6 +6,12 @@
  * the main thread. Compared, in the same run, with the same pipeline read on
  * the main thread without prefetch (the kernel called here, one thread).
  *
+ * Measured twice with prefetch, in the same rounds: with the source images in
+ * a plain SharedArrayBuffer (each worker copies every image into its
+ * WebAssembly memory before the kernel runs), and with the same images in a
+ * SharedStore given to prefetch (`{ store }`: the ring lives in the store's
+ * memory, and the kernel reads each image where it is).
+ *
  * What is timed: one full pass after warm-up. For the prefetch, warm-up reads
  * the last element (starting the workers and sizing the ring, leaving nothing
  * else in the window) and waits 100 ms; the pass then starts with a jump to 0,
@@ -14,7 +20,7 @@
  * positions against src/kernels/reference.ts, and every 256th in full, so the
  * figures measure real work. Rounds are interleaved, medians reported.
  */
-import { cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { SharedStore, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
 import { mulberry32 } from '../../test/helpers/random.js';
@@ -71,12 +77,20 @@ export async function run(report: Report): Promise<void> {
     height: HEIGHT,
     channels: CHANNELS,
   }));
+  // The same pixels again, in a SharedStore.
+  const store = new SharedStore(S * IMAGES);
+  const stored: ImageLike<Uint8Array>[] = images.map((image) => {
+    const data = store.alloc(Uint8Array, S);
+    data.set(image.data);
+    return { ...image, data };
+  });
   const expected = images.map((image) => normalizeReference(image, OPTIONS).data);
   const kernel = normalize(OPTIONS);
-  const pipeline = (n: number) => smap(kernel, cycle(seq(images), n));
+  const pipeline = (n: number, from = images) => smap(kernel, cycle(seq(from), n));
 
-  const prefetched = async (n: number): Promise<number> => {
-    const p: PrefetchedSeq<Output> = prefetch(pipeline(n), { workers: 2, maxBuffered: 16 });
+  const prefetched = async (n: number, inStore = false): Promise<number> => {
+    const options = { workers: 2, maxBuffered: 16, store: inStore ? store : undefined };
+    const p: PrefetchedSeq<Output> = prefetch(pipeline(n, inStore ? stored : images), options);
     try {
       if (p.transport !== 'shared') console.warn(`bench pipeline: transport is ${p.transport}, not shared`);
       check(await p.get(n - 1), n - 1, expected);
@@ -104,14 +118,23 @@ export async function run(report: Report): Promise<void> {
   const nPrefetch = size(await prefetched(400));
   const nMain = size(mainThread(100));
   console.log(`bench pipeline: n = ${nPrefetch} (prefetch), ${nMain} (main thread) for ~${PASS_SECONDS} s passes`);
-  const rates = { seqring: [] as number[], main: [] as number[] };
+  const rates = { seqring: [] as number[], store: [] as number[], main: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     rates.seqring.push(await prefetched(nPrefetch));
+    rates.store.push(await prefetched(nPrefetch, true));
     rates.main.push(mainThread(nMain));
-    console.log(`bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${rates.seqring.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`);
+    console.log(
+      `bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${rates.seqring.at(-1)!.toFixed(0)} images/s, ` +
+        `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
+    );
     await pause(0);
   }
   const unit = 'images/s, uint8 224×224×3 → normalize → float32 CHW, one full pass after warm-up';
-  report('pipeline.image.seqring_per_s', median(rates.seqring), `${unit}, prefetch 2 workers, maxBuffered 16, for await (median of ${ROUNDS})`);
+  report('pipeline.image.seqring_per_s', median(rates.seqring), `${unit}, prefetch 2 workers, maxBuffered 16, for await, sources in a SharedArrayBuffer (median of ${ROUNDS})`);
+  report(
+    'pipeline.image.seqring_store_per_s',
+    median(rates.store),
+    `${unit}, the same with the sources in a SharedStore and prefetch({ store }): read in place (median of ${ROUNDS}, same rounds)`,
+  );
   report('pipeline.image.main_thread_per_s', median(rates.main), `${unit}, kernel on the main thread, no prefetch (median of ${ROUNDS})`);
 }

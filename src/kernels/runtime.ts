@@ -11,6 +11,7 @@
  */
 import { checkOptions, encodeParams, paramsLength } from './options.js';
 import { describeInput, outputShape, type InputShape } from './shape.js';
+import { sharesMemory } from '../ring/store.js';
 import type { ImageLike, KernelCall, KernelModule, KernelPlan, KernelSpec, OptionValue, OutputShape, Pixels } from './types.js';
 
 const PAGE = 65536;
@@ -202,9 +203,16 @@ export class KernelRuntime {
     }
   }
 
-  /** Whether `data` can be read in place: it lies in this memory and does not overlap the output. */
+  /**
+   * Whether `data` can be read in place: it lies in this memory (a buffer of
+   * it, or a SharedStore's array arriving with a worker's plan) and does not
+   * overlap the output.
+   */
   private inMemory(data: Pixels, target: number | undefined, outBytes: number): boolean {
-    if (data.buffer !== this.memory.buffer && !this.buffers.has(data.buffer)) return false;
+    if (data.buffer !== this.memory.buffer && !this.buffers.has(data.buffer)) {
+      if (!sharesMemory(data.buffer, this.memory)) return false;
+      this.buffers.add(data.buffer); // one look per buffer object
+    }
     if (target === undefined) return true;
     const start = data.byteOffset;
     const end = start + data.byteLength;

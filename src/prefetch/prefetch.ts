@@ -8,6 +8,7 @@ import { creationSite, seterr } from '../seq/errors.js';
 import type { Seq } from '../seq/seq.js';
 import { toPlan } from '../plan/plan.js';
 import { kernelModules } from '../kernels/registry.js';
+import { SharedStore } from '../ring/store.js';
 import { isNode } from '../workers/endpoint.js';
 import type { KernelModuleEntry } from '../workers/protocol.js';
 import type { Backend } from './backend.js';
@@ -32,6 +33,12 @@ export interface PrefetchOptions {
   /** ms a worker may spend on one element before it counts as hung and is replaced (default: no limit). */
   timeout?: number;
   signal?: AbortSignal;
+  /**
+   * Make the ring in this store's shared memory: WebAssembly kernels in the
+   * workers then read sources allocated in the store in place, instead of
+   * copying each into their memory (see SharedStore). Shared transport only.
+   */
+  store?: SharedStore;
   /** Testing aids: poison released slots (use after release reads NaN/0xff), or force the transfer transport. */
   debug?: { poisonReleased?: boolean; transport?: 'transfer' };
 }
@@ -67,6 +74,9 @@ function checkOptions(options: PrefetchOptions): void {
   }
   if (options.onWorkerStart !== undefined && typeof options.onWorkerStart !== 'string') {
     throw new TypeError('prefetch: onWorkerStart must be the name of an exposed function');
+  }
+  if (options.store !== undefined && !(options.store instanceof SharedStore)) {
+    throw new TypeError('prefetch: store must be a SharedStore');
   }
 }
 
@@ -193,6 +203,8 @@ export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): Prefetc
       kernelModules: async () =>
         plan.usesKernels ? ((await kernelModules()) as unknown as Record<string, KernelModuleEntry>) : undefined,
       poison: options.debug?.poisonReleased === true,
+      // Without shared memory there is no ring to place (nor a store: it needs shared memory too).
+      store: transport === 'shared' ? options.store : undefined,
     });
   }
   reader.attach(backend);

@@ -13,7 +13,8 @@
  */
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
-import { Ring } from '../ring/ring.js';
+import { Ring, type RingLocation } from '../ring/ring.js';
+import type { SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING } from '../ring/layout.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { Pool, type Member } from '../workers/pool.js';
@@ -45,6 +46,8 @@ export interface WorkerBackendOptions {
   readonly errorMode: ErrorMode;
   readonly kernelModules: () => Promise<Record<string, KernelModuleEntry> | undefined>;
   readonly poison: boolean;
+  /** Make the ring in this store's memory (kernels then read its sources in place). */
+  readonly store: SharedStore | undefined;
 }
 
 export class WorkerBackend implements Backend {
@@ -82,7 +85,7 @@ export class WorkerBackend implements Backend {
       init: () => ({
         plan: options.plan,
         transport: options.transport,
-        memory: this.ring?.memory,
+        ring: this.ring?.location,
         kernelModules: this.modules,
         onWorkerStart: options.onWorkerStart,
         errorMode: options.errorMode,
@@ -123,7 +126,7 @@ export class WorkerBackend implements Backend {
   }
 
   private makeRing(slotBytes: number): void {
-    this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison });
+    this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison, memory: this.options.store?.memory });
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
     this.ring.slots.setRandomReads(this.random);
   }
@@ -251,8 +254,8 @@ export class WorkerBackend implements Backend {
     const bytes = e.kind === KIND_CLONE ? 4096 : encodedBytes(e) + Math.max(256, encodedBytes(e) >> 4);
     this.makeRing(bytes);
     this.sizing = false;
-    const memory = this.ring!.memory;
-    for (const m of this.pool.members.values()) void this.attach(m, memory);
+    const location = this.ring!.location;
+    for (const m of this.pool.members.values()) void this.attach(m, location);
     this.wake?.();
   }
 
@@ -265,9 +268,9 @@ export class WorkerBackend implements Backend {
     if (this.slotJobs!.place(job, this.messages.take(job))) this.messages.discard(job); // else it stays a message job
   }
 
-  private async attach(m: Member, memory: WebAssembly.Memory): Promise<void> {
+  private async attach(m: Member, location: RingLocation): Promise<void> {
     try {
-      await m.api.attach(memory);
+      await m.api.attach(location);
     } catch (error) {
       this.pool.terminate(m, `attach failed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -338,7 +341,7 @@ export class WorkerBackend implements Backend {
     try {
       const m = await this.pool.spawn();
       this.failedStarts = 0;
-      if (this.ring) await this.attach(m, this.ring.memory); // a no-op if it was started with the ring
+      if (this.ring) await this.attach(m, this.ring.location); // a no-op if it was started with the ring
       this.flushMessages();
       this.events.capacity();
     } catch (error) {

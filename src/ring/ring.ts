@@ -17,6 +17,18 @@ const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only 
 export interface RingOptions extends RingGeometry {
   /** Poison slot data on release so that use after release shows in tests. */
   readonly poison?: boolean;
+  /**
+   * Make the ring in this shared memory, grown for it, rather than in a new
+   * one: a SharedStore's (store.ts), so that kernels in workers read source
+   * data from the store in place and write into the ring's slots.
+   */
+  readonly memory?: WebAssembly.Memory;
+}
+
+/** Where a ring lives: its shared memory, and the byte offset of its header there (0 in a memory of its own). */
+export interface RingLocation {
+  readonly memory: WebAssembly.Memory;
+  readonly at: number;
 }
 
 export class Ring implements RingGeometry {
@@ -27,8 +39,12 @@ export class Ring implements RingGeometry {
   /** The reader's last parsed tree description (codec.ts). */
   private readonly descriptions = new Descriptions();
 
-  private constructor(readonly memory: WebAssembly.Memory) {
-    this.words = new Int32Array(memory.buffer);
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    /** Byte offset of the header in the memory: every word index of layout.ts counts from here. */
+    readonly at: number,
+  ) {
+    this.words = new Int32Array(memory.buffer, at);
     if (Atomics.load(this.words, H_MAGIC) !== RING_MAGIC) throw new Error('ring: memory holds no ring');
     this.slotCount = Atomics.load(this.words, H_SLOT_COUNT);
     this.slotBytes = Atomics.load(this.words, H_SLOT_BYTES);
@@ -39,20 +55,36 @@ export class Ring implements RingGeometry {
   static create(options: RingOptions): Ring {
     const g: RingGeometry = { slotCount: options.slotCount, slotBytes: alignUp(Math.max(16, options.slotBytes)) };
     const pages = ringPages(g);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages + SCRATCH_HEADROOM_PAGES, shared: true });
-    const words = new Int32Array(memory.buffer);
+    let memory: WebAssembly.Memory;
+    let at = 0;
+    if (options.memory) {
+      memory = options.memory;
+      try {
+        at = memory.grow(pages) * PAGE_BYTES; // the old size: [at, at + pages) is this ring's alone
+      } catch (cause) {
+        throw new RangeError(`prefetch: the store's memory cannot grow by the ${pages} pages (64 KiB each) the ring needs`, { cause });
+      }
+    } else {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages + SCRATCH_HEADROOM_PAGES, shared: true });
+    }
+    const words = new Int32Array(memory.buffer, at);
     words[H_SLOT_COUNT] = g.slotCount;
     words[H_SLOT_BYTES] = g.slotBytes;
     words[H_POISON] = options.poison ? 1 : 0;
     Atomics.store(words, H_MAGIC, RING_MAGIC);
-    const ring = new Ring(memory);
+    const ring = new Ring(memory, at);
     for (let s = 0; s < g.slotCount; s++) ring.fillGuards(s);
     return ring;
   }
 
-  /** Attaches to a ring made by `create` (workers do this with the memory they were sent). */
-  static attach(memory: WebAssembly.Memory): Ring {
-    return new Ring(memory);
+  /** Attaches to a ring made by `create` (workers do this with the location they were sent). */
+  static attach(location: RingLocation): Ring {
+    return new Ring(location.memory, location.at);
+  }
+
+  /** What a worker needs to attach to this ring. */
+  get location(): RingLocation {
+    return { memory: this.memory, at: this.at };
   }
 
   /** The memory's current buffer (it changes when kernel scratch grows the memory). */
@@ -60,8 +92,9 @@ export class Ring implements RingGeometry {
     return this.memory.buffer as unknown as SharedArrayBuffer;
   }
 
+  /** Byte offset in the memory of the first data byte of `slot`. */
   dataOffset(slot: number): number {
-    return slotDataOffset(this, slot);
+    return this.at + slotDataOffset(this, slot);
   }
 
   field(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES): number {

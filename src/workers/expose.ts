@@ -2,6 +2,7 @@
  * `exposeFunctions`: what a user's worker module calls to make its functions
  * available to prefetched pipelines (`seqring/worker`).
  */
+import type { RingLocation } from '../ring/ring.js';
 import * as Comlink from 'comlink';
 import { parentEndpoint } from './endpoint.js';
 import { WorkerRuntime, type ExposedFunctions } from './runtime.js';
@@ -31,9 +32,9 @@ export function exposeFunctions<F extends Record<string, (...args: never[]) => u
       runtime = WorkerRuntime.start(init, functions as ExposedFunctions);
       await runtime;
     },
-    async attach(memory: WebAssembly.Memory) {
+    async attach(ring: RingLocation) {
       if (!runtime) throw new Error('worker: attach before start');
-      (await runtime).attach(memory);
+      (await runtime).attach(ring);
     },
   };
   void parentEndpoint().then((ep) => Comlink.expose(api, ep));

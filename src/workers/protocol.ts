@@ -6,6 +6,7 @@
  * carries what the ring cannot: values that need a structured clone, and, in
  * the `transfer` transport (no shared memory), the requests and results.
  */
+import type { RingLocation } from '../ring/ring.js';
 import type { Plan } from '../plan/plan.js';
 import type { ErrorMode } from '../seq/errors.js';
 import type { SerializedError } from '../ring/codec.js';
@@ -22,8 +23,8 @@ export interface WorkerInit {
   readonly workerId: number;
   readonly plan: Plan;
   readonly transport: Transport;
-  /** The ring's shared memory (transport 'shared'), when it exists already; else `attach` brings it. */
-  readonly memory: WebAssembly.Memory | undefined;
+  /** Where the ring is (transport 'shared'), when it exists already; else `attach` brings it. */
+  readonly ring: RingLocation | undefined;
   readonly kernelModules: Readonly<Record<string, KernelModuleEntry>> | undefined;
   /** Name of an exposed function the worker runs once, with its index, before any element. */
   readonly onWorkerStart: string | undefined;
@@ -38,7 +39,7 @@ export interface WorkerInit {
 export interface WorkerApi {
   start(init: WorkerInit): Promise<void>;
   /** Shared transport: the ring, once it is sized (from the first element); starts the slot loop. */
-  attach(memory: WebAssembly.Memory): Promise<void>;
+  attach(ring: RingLocation): Promise<void>;
 }
 
 /** Reader → worker on the value port (transfer transport, and the first element of a ring still to be sized). */

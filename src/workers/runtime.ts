@@ -17,7 +17,7 @@ import { seterr } from '../seq/errors.js';
 import type { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
 import { KernelRuntime } from '../kernels/runtime.js';
-import { Ring } from '../ring/ring.js';
+import { Ring, type RingLocation } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
 import { KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
 import { S_KIND } from '../ring/layout.js';
@@ -101,16 +101,16 @@ export class WorkerRuntime {
     }
     if (init.lockName !== undefined) await holdLifeLock(init.lockName);
     serveRequests(init.valuePort, () => runtime.pipeline);
-    if (init.memory) runtime.attach(init.memory);
+    if (init.ring) runtime.attach(init.ring);
     return runtime;
   }
 
   /** Shared transport: takes the ring and starts claiming slots. */
-  attach(memory: WebAssembly.Memory): void {
+  attach(location: RingLocation): void {
     if (this.ring) return; // started with the ring already: a prefetch has one ring for life
     // Kernels now run on the ring's memory, so that they can write into slots.
-    this.pipeline = rebuild(this.init.plan, this.functions, this.init, memory);
-    const ring = (this.ring = Ring.attach(memory));
+    this.pipeline = rebuild(this.init.plan, this.functions, this.init, location.memory);
+    const ring = (this.ring = Ring.attach(location));
     void runSharedLoop(ring, this.init, this.pipeline).catch((e: unknown) =>
       post(this.init.valuePort, { type: 'crash', error: serializeError(e) }),
     );

@@ -6,6 +6,7 @@ import {
   type KernelModule,
 } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
+import { Ring } from '../../src/ring/ring.js';
 import { assertSameImage, mulberry32, photo, randomImage } from './helpers.js';
 
 const PAGE = 65536;
@@ -222,4 +223,30 @@ test('kernels read no byte past their input: images ending at the last byte of t
     }
   }
   assert.equal(calls, 3 * 40 * 2);
+});
+
+test('an input in a SharedStore is read in place through any buffer object of its memory; one elsewhere is copied', async () => {
+  const { SharedStore } = await import('../../src/ring/store.js');
+  const image = photo('rocket.jpg'); // 640×427 RGB: 820 KB, 13 pages of scratch if copied
+  const call = normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }).kernelCall;
+  const want = reference.normalize(image, call.options as never);
+  const out = 640 * 427 * 3 * 4;
+
+  const store = new SharedStore(image.data.length);
+  const pixels = store.alloc(Uint8Array, image.data.length);
+  pixels.set(image.data);
+  const staleView = { ...image, data: pixels }; // on the buffer object of the store before it grows
+  const ring = Ring.create({ slotCount: 1, slotBytes: out, memory: store.memory }); // grows it: a new buffer object
+  assert.notEqual(store.memory.buffer, pixels.buffer);
+  const inPlace = KernelRuntime.create(modules, store.memory);
+  assertSameImage(inPlace.runInto(call, staleView, ring.dataOffset(0)), want, 'in place');
+  const inPlaceScratch = inPlace.scratch.end - inPlace.scratch.start;
+  assert.equal(inPlaceScratch, PAGE, 'scratch held the params only: the input was not copied');
+
+  const elsewhere = { ...image, data: new Uint8Array(new SharedArrayBuffer(image.data.length)) };
+  elsewhere.data.set(image.data);
+  const copying = KernelRuntime.create(modules, store.memory);
+  assertSameImage(copying.runInto(call, elsewhere, ring.dataOffset(0)), want, 'copied');
+  assert.ok(copying.scratch.end - copying.scratch.start >= image.data.length, 'a buffer of another memory is copied into scratch');
+  assert.deepEqual(ring.damagedGuards(), []);
 });

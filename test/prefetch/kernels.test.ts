@@ -4,7 +4,8 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { prefetch, seq, smap } from '../../src/index.js';
+import { SharedStore, prefetch, seq, smap } from '../../src/index.js';
+import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
@@ -23,6 +24,41 @@ function randomImages(n: number, width: number, height: number, seed: number): I
 }
 
 describe('kernels in prefetch workers', () => {
+  test('sources in a SharedStore are read in place by the workers\' kernels (the store grows by the ring and a page of params per worker only)', T, async () => {
+    await loadKernels();
+    const [w, h, n, workers, maxBuffered] = [224, 224, 12, 2, 4];
+    const store = new SharedStore(n * w * h * 3);
+    const rand = mulberry32(seedFromEnv());
+    const images = Array.from({ length: n }, () => {
+      const data = store.alloc(Uint8Array, w * h * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+      return { data, width: w, height: h, channels: 3 };
+    });
+    const before = store.memory.buffer.byteLength;
+    const slotBytes = w * h * 3 * 4 + 1024;
+    const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const p = prefetch(smap(normalize(options), seq(images)), { workers, maxBuffered, slotBytes, store });
+    try {
+      assert.equal(p.transport, 'shared');
+      let i = 0;
+      for await (const out of p) {
+        assert.equal(out.data.buffer.byteLength >= before, true);
+        const want = reference.normalize(images[i]!, options).data;
+        for (let k = 0; k < want.length; k += 97) {
+          if (Math.abs(out.data[k]! - want[k]!) > 1e-6) assert.fail(`image ${i} value ${k}: ${out.data[k]} vs ${want[k]}`);
+        }
+        i++;
+      }
+      assert.equal(i, n);
+    } finally {
+      await p.close();
+    }
+    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    // A copied input would take ceil(150528 / 64 KiB) = 3 more pages of scratch in each worker.
+    assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no input copies)`);
+  });
+
   test('normalize in two workers gives the JS reference, as views into the ring', T, async () => {
     await loadKernels();
     const images = randomImages(40, 33, 17, seedFromEnv());

@@ -56,7 +56,7 @@ describe('Ring', () => {
     assert.equal(ring.slotBytes, 112);
     assert.equal(ring.poison, true);
     assert.ok(ring.memory.buffer instanceof SharedArrayBuffer);
-    const other = Ring.attach(ring.memory);
+    const other = Ring.attach(ring.location);
     assert.equal(other.slotCount, 5);
     assert.equal(other.slotBytes, 112);
     assert.equal(other.dataOffset(4), ring.dataOffset(4));
@@ -66,7 +66,7 @@ describe('Ring', () => {
 
   test('attach refuses a memory that holds no ring', T, () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
-    assert.throws(() => Ring.attach(memory), /memory holds no ring/);
+    assert.throws(() => Ring.attach({ memory, at: 0 }), /memory holds no ring/);
   });
 
   test('a fresh ring has intact guards, and a byte written just outside any slot is caught', T, () => {
@@ -110,7 +110,7 @@ describe('Ring', () => {
     assert.equal(ring.heartbeat(3), 2);
     assert.equal(ring.heartbeat(4), 1);
     assert.equal(ring.closed, false);
-    Ring.attach(ring.memory).close();
+    Ring.attach(ring.location).close();
     assert.equal(ring.closed, true);
   });
 
@@ -122,6 +122,6 @@ describe('Ring', () => {
     assert.equal(ring.buffer.byteLength, before + PAGE_BYTES);
     assert.deepEqual([...new Uint8Array(ring.buffer, ring.dataOffset(1), 4)], [1, 2, 3, 4]);
     assert.deepEqual(ring.damagedGuards(), []);
-    assert.equal(Ring.attach(ring.memory).slotCount, 2);
+    assert.equal(Ring.attach(ring.location).slotCount, 2);
   });
 });

@@ -22,6 +22,8 @@ import { mulberry32 } from '../helpers/workers.js';
 export interface ProtocolWorkerData {
   readonly mode: 'serve' | 'sleep' | 'linger';
   readonly memory: WebAssembly.Memory;
+  /** Byte offset of the ring in `memory` (0 unless it lives in a store's memory). */
+  readonly at?: number;
   readonly workerId: number;
   readonly seed: number;
   /** Longest random delay in microseconds (per element, and once more mid-write). */
@@ -54,7 +56,7 @@ export function fillPattern(out: Uint32Array, index: number, ticket: number, fro
 }
 
 function main(d: ProtocolWorkerData): void {
-  const ring = Ring.attach(d.memory);
+  const ring = Ring.attach({ memory: d.memory, at: d.at ?? 0 });
   const slots = ring.slots;
   if (d.mode === 'linger') {
     parentPort!.postMessage({ lingered: slots.linger(ring.requestsSeen(), d.sleepMs, d.workerId) });

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { Ring } from '../../src/ring/ring.js';
+import { SharedStore } from '../../src/ring/store.js';
 import {
   CLAIMED, FAILED, FREE, READY, REQUESTED, STALE, STATE_NAMES, stateOf, ticketOf, type SlotState,
 } from '../../src/ring/slots.js';
@@ -404,10 +405,14 @@ describe('announce and sleep', () => {
 });
 
 describe('the protocol across worker threads', () => {
-  async function stress(name: string, o: { slotCount: number; slotBytes: number; workers: number; laps: number; cancelRate: number }) {
+  async function stress(name: string, o: { slotCount: number; slotBytes: number; workers: number; laps: number; cancelRate: number; inStore?: boolean }) {
     const seed = seedFromEnv();
     const random = mulberry32(seed);
-    const ring = Ring.create({ slotCount: o.slotCount, slotBytes: o.slotBytes, poison: true });
+    // In a store, the ring starts past the store's data: every offset must count from its header.
+    const store = o.inStore ? new SharedStore(100_000) : undefined;
+    const canary = store?.alloc(Uint8Array, 100_000).fill(0x5a);
+    const ring = Ring.create({ slotCount: o.slotCount, slotBytes: o.slotBytes, poison: true, memory: store?.memory });
+    if (store) assert.ok(ring.at >= 100_000, `the ring sits after the store's data (at ${ring.at})`);
     const elements = o.slotCount * o.laps;
     const failIndexes = new Set<number>();
     for (let i = 0; i < elements; i++) if (random() < 0.02) failIndexes.add(i);
@@ -416,7 +421,7 @@ describe('the protocol across worker threads', () => {
     const workers: Worker[] = [];
     for (let id = 1; id <= o.workers; id++) {
       workers.push(protocolWorker({
-        mode: 'serve', memory: ring.memory, workerId: id, seed: seed + id, maxDelayMicros: 300,
+        mode: 'serve', memory: ring.memory, at: ring.at, workerId: id, seed: seed + id, maxDelayMicros: 300,
         failIndexes: [...failIndexes], log, hang, hangIndex: -1, sleepMs: 0,
       }));
     }
@@ -432,6 +437,7 @@ describe('the protocol across worker threads', () => {
       assert.ok(r.checks > elements / 2, 'most elements were read and checked word by word');
       assert.ok(r.staleKeys.size > 0, 'some claims were cancelled while a worker held them (rows 6, 7)');
       assert.equal(r.freedByWorker, r.staleKeys.size, 'every STALE slot came back through row 7');
+      if (canary) assert.ok(canary.every((b) => b === 0x5a), "the store's data is untouched");
       console.log(`# ${name}: ${r.requests} requests, ${r.checks} checked, ${r.cancelled.size} cancelled (${r.staleKeys.size} while claimed), ${failIndexes.size} failing`);
     } finally {
       ring.close();
@@ -445,6 +451,9 @@ describe('the protocol across worker threads', () => {
   test('2 workers, 3 slots, 150 laps, bigger slots and more window moves', { timeout: 30_000 }, () =>
     stress('3 slots', { slotCount: 3, slotBytes: 2048, workers: 2, laps: 150, cancelRate: 0.15 }));
 
+  test('the same protocol with the ring in a SharedStore (at an offset past the store\'s data), 100 laps', { timeout: 30_000 }, () =>
+    stress('in a store', { slotCount: 5, slotBytes: 512, workers: 2, laps: 100, cancelRate: 0.1, inStore: true }));
+
   test('a worker killed while it holds a claim: the slot goes STALE, is reclaimed after the exit, and the element comes from another worker', { timeout: 30_000 }, async () => {
     const seed = seedFromEnv();
     const random = mulberry32(seed);
@@ -457,7 +466,7 @@ describe('the protocol across worker threads', () => {
     const workers = new Map<number, Worker>();
     for (let id = 1; id <= 3; id++) {
       workers.set(id, protocolWorker({
-        mode: 'serve', memory: ring.memory, workerId: id, seed: seed + id, maxDelayMicros: 300,
+        mode: 'serve', memory: ring.memory, at: ring.at, workerId: id, seed: seed + id, maxDelayMicros: 300,
         failIndexes: [...failIndexes], log, hang, hangIndex, sleepMs: 0,
       }));
     }
