@@ -41,6 +41,17 @@ test('real photos through resize → normalize in two workers match the JS refer
   expect(r.viaLease.map((c) => c.shared)).toEqual([true, true, true, true]);
 });
 
+test('photos in a SharedStore go through the same chain in workers, read in place: the same results, and no scratch for copies', async ({ page }) => {
+  const r = await runCase(page, 'photosFromStore');
+  expect(r.transport).toBe('shared');
+  expect(r.viaLoop.map((c) => c.name)).toEqual(photos);
+  for (const c of r.viaLoop) expectMatchesReference(c);
+  expect(r.viaLoop.map((c) => c.shared)).toEqual([true, true, true, true]);
+  // Each worker's scratch holds params and the 224×224 RGBA intermediate (4 pages), not the 512×512 input (16 more).
+  expect(r.grownPages).toBeGreaterThan(r.ringPages);
+  expect(r.grownPages).toBeLessThanOrEqual(r.ringPages + 2 * 5);
+});
+
 test('the same kernels called on the main thread match the JS reference', async ({ page }) => {
   const r = await runCase(page, 'photosOnMainThread');
   expect(r.map((c) => c.name)).toEqual(photos);

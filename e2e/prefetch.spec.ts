@@ -185,6 +185,12 @@ test.describe('prefetch on a page that is NOT cross-origin isolated', () => {
     expect(r).toEqual({ transport: 'transfer', count: 300, bad: [], inSlot: 0, fresh: [0, 1, 2] });
   });
 
+  test('a SharedStore cannot be made, with a TypeError that says what the page needs', async ({ page }) => {
+    await open(page, notIsolatedURL);
+    const r = await runCase(page, 'storeWithoutIsolation');
+    expect(r).toEqual({ threw: true, name: 'TypeError', message: expect.stringMatching(/cross-origin-isolated page \(COOP\/COEP headers/) });
+  });
+
   test('two prefetches warn about cross-origin isolation exactly once', async ({ page }) => {
     const warnings: string[] = [];
     page.on('console', (m) => {

@@ -5,7 +5,8 @@
  * reference chain (src/kernels/reference.ts) computed here. Cases return
  * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
  */
-import { EvaluationError, prefetch, seq, smap } from '../../src/index.js';
+import { EvaluationError, SharedStore, prefetch, seq, smap } from '../../src/index.js';
+import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
@@ -90,6 +91,40 @@ const cases = {
         lease.release();
       }
       return { crossOriginIsolated, transport: p.transport, viaLoop, viaLease };
+    } finally {
+      await p.close();
+    }
+  },
+
+  /**
+   * The photos copied into a SharedStore and prefetched with `{ store }`: the
+   * workers' kernels read them where they are. Returns the comparisons, and
+   * how much the store grew next to what a ring and per-worker scratch without
+   * input copies take (a copied 512×512 RGBA input alone is 16 pages).
+   */
+  async photosFromStore() {
+    await loadKernels();
+    const decoded = await Promise.all(photos.map(decode));
+    const store = new SharedStore(decoded.reduce((n, image) => n + image.data.length, 0));
+    const images = decoded.map((image) => {
+      const data = store.alloc(Uint8ClampedArray, image.data.length);
+      data.set(image.data);
+      return { ...image, data };
+    });
+    const before = store.memory.buffer.byteLength;
+    const slotBytes = 224 * 224 * 4 * 4 + 1024;
+    const maxBuffered = 4;
+    const p = prefetch(pipeline(images), { workers: 2, maxBuffered, slotBytes, store });
+    try {
+      const viaLoop: Comparison[] = [];
+      let i = 0;
+      for await (const out of p) {
+        viaLoop.push(compare(photos[i]!, decoded[i]!, out as ImageLike<Float32Array>));
+        i++;
+      }
+      const grownPages = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+      const ringPagesUsed = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+      return { transport: p.transport, viaLoop, grownPages, ringPages: ringPagesUsed };
     } finally {
       await p.close();
     }

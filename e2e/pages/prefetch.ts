@@ -14,7 +14,7 @@ import { mulberry32 } from '../../test/helpers/random.js';
 
 if (new URLSearchParams(location.search).has('nowaitasync')) delete (Atomics as { waitAsync?: unknown }).waitAsync;
 
-const { EvaluationError, arange, batch, prefetch, remoteFunctions, repeat, seq, seterr, smap } = await import('../../src/index.js');
+const { EvaluationError, SharedStore, arange, batch, prefetch, remoteFunctions, repeat, seq, seterr, smap } = await import('../../src/index.js');
 
 /** How many workers the factory has made on this page (replacements included). */
 let workersMade = 0;
@@ -166,6 +166,16 @@ const cases = {
       }
     }
     return out;
+  },
+
+  /** Not-isolated page: a SharedStore needs shared memory, and says where to get it. */
+  async storeWithoutIsolation() {
+    try {
+      new SharedStore(16);
+      return { threw: false };
+    } catch (e) {
+      return { threw: true, name: (e as Error).name, message: (e as Error).message };
+    }
   },
 
   /** Case 2: pipelines of data and combinators run in seqring's own worker entry. */
