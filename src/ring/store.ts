@@ -24,11 +24,22 @@ const MARK_BYTES = MARK_WORDS * 4;
 /** Allocations start on this alignment (SIMD loads, Float64Array views). */
 const ALIGN = 16;
 
-type StoreArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
-type StoreArrayConstructor<T extends StoreArray> = {
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
-  readonly BYTES_PER_ELEMENT: number;
-};
+/** The array types a store hands out, by constructor (plain names: the buffer is the store's SharedArrayBuffer). */
+export type StoreArrayOf<C> =
+  C extends Int8ArrayConstructor ? Int8Array
+  : C extends Uint8ClampedArrayConstructor ? Uint8ClampedArray
+  : C extends Uint8ArrayConstructor ? Uint8Array
+  : C extends Int16ArrayConstructor ? Int16Array
+  : C extends Uint16ArrayConstructor ? Uint16Array
+  : C extends Int32ArrayConstructor ? Int32Array
+  : C extends Uint32ArrayConstructor ? Uint32Array
+  : C extends Float32ArrayConstructor ? Float32Array
+  : C extends Float64ArrayConstructor ? Float64Array
+  : never;
+
+type StoreArrayConstructor =
+  | Int8ArrayConstructor | Uint8ClampedArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
+  | Int32ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
 
 export class SharedStore {
   /** The store's shared memory; a prefetch given this store makes its ring here. */
@@ -59,7 +70,7 @@ export class SharedStore {
   }
 
   /** A new array of `length` elements in the store (zeroed, 16-byte aligned), for source data. */
-  alloc<T extends StoreArray>(type: StoreArrayConstructor<T>, length: number): T {
+  alloc<C extends StoreArrayConstructor>(type: C, length: number): StoreArrayOf<C> {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`SharedStore.alloc: length must be an integer >= 0, got ${String(length)}`);
     const bytes = length * type.BYTES_PER_ELEMENT;
     let at = Math.ceil(this.used / ALIGN) * ALIGN;
@@ -81,7 +92,7 @@ export class SharedStore {
     }
     this.used = at + bytes;
     this.handedOut += bytes;
-    return new type(this.memory.buffer, at, length);
+    return new type(this.memory.buffer, at, length) as StoreArrayOf<C>;
   }
 
   /** Bytes handed out by `alloc` so far. */

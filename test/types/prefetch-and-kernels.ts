@@ -3,7 +3,7 @@
  * types, remote functions, and kernels (also after an async step).
  */
 import { assert, type IsExact } from 'conditional-type-checks';
-import { arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchedSeq, type Seq } from '../../src/index.js';
+import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchedSeq, type Seq } from '../../src/index.js';
 import { normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
@@ -37,3 +37,16 @@ assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
 const q = prefetch(batch(smap(f, arange(10)), 4));
 assert<IsExact<Awaited<ReturnType<typeof q.get>>, Float32Array[]>>(true);
 assert<IsExact<Awaited<ReturnType<typeof q.lease>>, Lease<Float32Array[]>>>(true);
+
+// A SharedStore hands out the array type asked for; prefetch takes only a store as `store`.
+const store = new SharedStore(1024);
+const pixels = store.alloc(Uint8Array, 12);
+assert<IsExact<typeof pixels, Uint8Array>>(true);
+assert<IsExact<ReturnType<typeof store.alloc<Float32ArrayConstructor>>, Float32Array>>(true);
+assert<IsExact<ReturnType<typeof store.alloc<Uint8ClampedArrayConstructor>>, Uint8ClampedArray>>(true);
+// @ts-expect-error: a DataView is not an array a store hands out
+store.alloc(DataView, 4);
+const fromStore = prefetch(smap(normalize({ mean: [0.5], std: [0.5] }), seq([{ data: pixels, width: 2, height: 2 }])), { store });
+assert<IsExact<typeof fromStore, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
+// @ts-expect-error: a memory is not a store
+prefetch(seq([1]), { store: new WebAssembly.Memory({ initial: 1 }) });
