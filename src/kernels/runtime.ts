@@ -43,6 +43,8 @@ export class KernelRuntime {
   private readonly checked = new WeakMap<KernelCall, Step>();
   /** Buffers seen from `memory.buffer` (a grow replaces the object, not the memory). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Buffers found to be of another memory (their inputs are copied). */
+  private readonly foreign = new WeakSet<ArrayBufferLike>();
   private scratchStart = 0;
   private scratchBytes = 0;
 
@@ -210,8 +212,13 @@ export class KernelRuntime {
    */
   private inMemory(data: Pixels, target: number | undefined, outBytes: number): boolean {
     if (data.buffer !== this.memory.buffer && !this.buffers.has(data.buffer)) {
-      if (!sharesMemory(data.buffer, this.memory)) return false;
-      this.buffers.add(data.buffer); // one look per buffer object
+      if (this.foreign.has(data.buffer)) return false;
+      // One look per buffer object, whichever way it goes.
+      if (!sharesMemory(data.buffer, this.memory)) {
+        this.foreign.add(data.buffer);
+        return false;
+      }
+      this.buffers.add(data.buffer);
     }
     if (target === undefined) return true;
     const start = data.byteOffset;
