@@ -5,7 +5,7 @@
  * reference chain (src/kernels/reference.ts) computed here. Cases return
  * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
  */
-import { EvaluationError, SharedStore, prefetch, seq, smap } from '../../src/index.js';
+import { EvaluationError, SharedStore, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
@@ -70,6 +70,17 @@ function compare(name: string, image: Rgba, out: ImageLike<Float32Array>): Compa
 
 const pipeline = (images: readonly Rgba[]) => smap(normalize(stats), smap(resizeBilinear(size), seq(images)));
 
+/** Every output of `p`, read in order with `for await`, next to the reference for the photo it came from. */
+async function compareInOrder(p: PrefetchedSeq<unknown>, images: readonly Rgba[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  let i = 0;
+  for await (const image of p) {
+    out.push(compare(photos[i]!, images[i]!, image as ImageLike<Float32Array>));
+    i++;
+  }
+  return out;
+}
+
 const cases = {
   /** Real photos through resize → normalize in two built-in workers, against the reference. */
   async photosInWorkers() {
@@ -77,12 +88,7 @@ const cases = {
     const images = await Promise.all(photos.map(decode));
     const p = prefetch(pipeline(images), { workers: 2 });
     try {
-      const viaLoop: Comparison[] = [];
-      let i = 0;
-      for await (const out of p) {
-        viaLoop.push(compare(photos[i]!, images[i]!, out as ImageLike<Float32Array>));
-        i++;
-      }
+      const viaLoop = await compareInOrder(p, images);
       // A second look at each, by lease.
       const viaLease: Comparison[] = [];
       for (let k = 0; k < images.length; k++) {
@@ -116,12 +122,7 @@ const cases = {
     const maxBuffered = 4;
     const p = prefetch(pipeline(images), { workers: 2, maxBuffered, slotBytes, store });
     try {
-      const viaLoop: Comparison[] = [];
-      let i = 0;
-      for await (const out of p) {
-        viaLoop.push(compare(photos[i]!, decoded[i]!, out as ImageLike<Float32Array>));
-        i++;
-      }
+      const viaLoop = await compareInOrder(p, decoded);
       const grownPages = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
       const ringPagesUsed = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
       return { transport: p.transport, viaLoop, grownPages, ringPages: ringPagesUsed };
