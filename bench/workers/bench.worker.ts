@@ -17,6 +17,17 @@ function sleepMs(i: number): number {
 /** The large element: 224 × 224 × 3 float32 (bench/suites/prefetch.ts `LARGE` is the same). */
 const LARGE = 150528;
 
+/** How many times per second `make` runs, over about a second; checks its last result. */
+function rate(make: (i: number) => Float32Array): number {
+  let count = 0;
+  let last: Float32Array | undefined;
+  const start = performance.now();
+  while (performance.now() - start < 1000) last = make(count++);
+  const seconds = (performance.now() - start) / 1000;
+  if (last![0] !== count - 1 || last![LARGE - 1] !== count - 1) throw new Error('rate: the last array is wrong');
+  return count / seconds;
+}
+
 export const functions = {
   /** A Float32Array of `floats` values, all equal to `i`. */
   filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
@@ -45,6 +56,17 @@ export const functions = {
       over += performance.now() - start - sleepMs(i);
     }
     return over / count;
+  },
+  /**
+   * Elements/s at which this worker alone makes `filled(i, LARGE)` for about
+   * a second, nothing else (bench/suites/platform.ts). `_k` only tells the
+   * probes apart.
+   */
+  freshArrayRate: (_k: number) => rate((i) => new Float32Array(LARGE).fill(i)),
+  /** The same for what `largeInto` does: fill one Float32Array(LARGE) view of shared memory. */
+  sharedFillRate: (_k: number) => {
+    const out = new Float32Array(new SharedArrayBuffer(LARGE * 4));
+    return rate((i) => out.fill(i));
   },
 };
 
