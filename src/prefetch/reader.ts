@@ -234,6 +234,8 @@ export class Reader implements BackendEvents {
     if (entry.leases === 0) {
       this.drop(entry);
       this.pump();
+    } else {
+      this.failIfStarved(); // that lease may have taken the last slot someone else waits for
     }
   }
 

@@ -210,6 +210,25 @@ describe('prefetch reads', () => {
     }
   });
 
+  test('a read waiting for a slot fails clearly when a lease arriving meanwhile takes the last one', T, async () => {
+    const p = prefetch(seq(Array.from({ length: 20 }, (_, i) => new Int32Array(2).fill(i))), { workers: 1, maxBuffered: 1, slotBytes: 64 });
+    const held: Lease<Int32Array>[] = [];
+    try {
+      const [first, second] = await Promise.all([p.lease(0), p.lease(1)]);
+      held.push(first);
+      second.release();
+      // Two slots: 0 holds one, 2 gets the other, 3 waits; once 2 arrives as a lease, 3 never can.
+      const third = p.lease(2);
+      const fourth = p.get(3);
+      held.push(await third);
+      const hang = new Promise((_, reject) => setTimeout(() => reject(new Error('element 3 still waits after 5 s')), 5000).unref());
+      await assert.rejects(Promise.race([fourth, hang]), /held by leases/);
+    } finally {
+      for (const l of held) l.release();
+      await p.close();
+    }
+  });
+
   test("the transfer transport (no shared memory) gives the same values", T, async () => {
     const { fns } = fixtureFunctions();
     const p = prefetch(smap(fns.filled, arange(100), repeat(16)), { workers: 2, maxBuffered: 6, debug: { transport: 'transfer' } });
