@@ -17,6 +17,7 @@ import { Ring, type RingLocation } from '../ring/ring.js';
 import type { SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING } from '../ring/layout.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
+import { isNode } from '../workers/endpoint.js';
 import { Pool, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
@@ -355,7 +356,7 @@ export class WorkerBackend implements Backend {
   // ---- Node: keep the process alive only while elements are out ----------------------
 
   private keepProcessAlive(): void {
-    if (this.keepAlive || this.closed || typeof process === 'undefined') return;
+    if (this.keepAlive || this.closed || !isNode) return;
     this.keepAlive = setInterval(() => {}, 1000);
   }
 

@@ -179,6 +179,59 @@ describe('prefetch reads', () => {
     }
   });
 
+  test('breaking out of for await releases the view the loop held', T, async () => {
+    const data = Array.from({ length: 40 }, (_, i) => new Float32Array(8).fill(i));
+    const p = prefetch(seq(data), { workers: 1, maxBuffered: 2, slotBytes: 64, debug: { poisonReleased: true } });
+    try {
+      let view: Float32Array | undefined;
+      for await (const v of p) {
+        view = v;
+        if (v[0] === 5) break;
+      }
+      assert.ok(view!.every((x) => Number.isNaN(x)), 'the view of element 5 was released (poisoned) by the break');
+      assert.equal((await p.get(6))[0], 6, 'and the prefetch reads on');
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("an element's error ends for await with that error, and leaves every slot usable", T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.failOn, arange(20), repeat(7)), { workers: 1, maxBuffered: 2, slotBytes: 64 });
+    try {
+      const seen: number[] = [];
+      await assert.rejects(async () => {
+        for await (const v of p) seen.push(v[0]!);
+      }, /element 7/);
+      assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6]);
+      // Three slots: had the loop kept a lease, these three could not all be had.
+      const leases = await Promise.all([p.lease(8), p.lease(9), p.lease(10)]);
+      assert.deepEqual(leases.map((l) => l.value[0]), [8, 9, 10]);
+      for (const l of leases) l.release();
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('steps asked for before the last one arrived hold no slot once they are done', T, async () => {
+    const data = Array.from({ length: 60 }, (_, i) => new Int32Array(2).fill(i));
+    // Two slots: one lease kept per pair of steps would leave none within two pairs.
+    const p = prefetch(seq(data), { workers: 1, maxBuffered: 1, slotBytes: 64 });
+    try {
+      const it = p[Symbol.asyncIterator]();
+      // A view is valid until the next step arrives, so the first of each pair may be gone already.
+      for (let i = 0; i < 50; i += 2) {
+        const [a, b] = await Promise.all([it.next(), it.next()]);
+        assert.deepEqual([a.done, b.done], [false, false]);
+      }
+      for (let i = 50; i < 60; i++) assert.equal((await it.next()).value![0], i, 'the steps after them read on in order');
+      assert.deepEqual(await it.next(), { done: true, value: undefined });
+      assert.equal((await p.get(3))[0], 3, 'every slot is free again');
+    } finally {
+      await p.close();
+    }
+  });
+
   test('with poisoning on, a view used after release reads NaN instead of stale data', T, async () => {
     const data = Array.from({ length: 40 }, (_, i) => new Float32Array(8).fill(i));
     const p = prefetch(seq(data), { workers: 1, maxBuffered: 2, slotBytes: 64, debug: { poisonReleased: true } });
