@@ -231,11 +231,14 @@ export class WorkerBackend implements Backend {
           this.events.capacity(); // a cancelled request's answer: its place is free again
           return;
         }
-        if (this.transport === 'shared' && !this.ring) {
+        const sized = this.transport === 'shared' && !this.ring;
+        if (sized) {
           this.sizeRing(m.type === 'result' ? m.value : undefined);
           if (a.ok) this.placeFirst(a.job);
         }
         this.events.settled(a.job, a.ok ? { ok: true } : { ok: false, error: a.error });
+        // Reads made while the first element sized the ring found no room: there is room now.
+        if (sized) this.events.capacity();
         return;
       }
       case 'value':

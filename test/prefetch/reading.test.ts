@@ -247,6 +247,24 @@ describe('prefetch reads', () => {
     }
   });
 
+  test('reads made while the first element sizes the ring go through once it is made, when the first is leased', T, async () => {
+    const { fns } = fixtureFunctions();
+    // No slotBytes: the first element read sizes the ring, and travels by message meanwhile.
+    const p = prefetch(smap(fns.filled, arange(50), repeat(8)), { workers: 2, maxBuffered: 4 });
+    try {
+      const first = p.lease(0);
+      const others = Promise.all([p.get(20), p.get(30)]);
+      const lease = await first;
+      assert.equal(lease.value[0], 0);
+      const hang = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('reads still wait after 5 s')), 5000).unref());
+      const [a, b] = await Promise.race([others, hang]);
+      assert.deepEqual([a[0], b[0]], [20, 30]);
+      lease.release();
+    } finally {
+      await p.close();
+    }
+  });
+
   test('leases holding every slot make a further read fail clearly instead of hanging', T, async () => {
     // slotBytes given: the ring exists from the start (no first element travelling by message).
     const p = prefetch(seq(Array.from({ length: 20 }, (_, i) => new Int32Array(2).fill(i))), { workers: 1, maxBuffered: 1, slotBytes: 64 });
