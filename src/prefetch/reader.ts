@@ -58,6 +58,7 @@ export class Reader implements BackendEvents {
   private random = false;
   private closedBy: { reason: unknown } | undefined;
   private leased = 0;
+  private starvationCheck: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ReaderOptions) {}
 
@@ -234,8 +235,13 @@ export class Reader implements BackendEvents {
     if (entry.leases === 0) {
       this.drop(entry);
       this.pump();
-    } else {
-      this.failIfStarved(); // that lease may have taken the last slot someone else waits for
+    } else if (this.leased >= this.backend.capacityTotal && !this.starvationCheck) {
+      // That lease took the last slot, and a read may be waiting for one. Look again once the
+      // callers have had their leases (and a chance to release them): if nothing came back, say so.
+      this.starvationCheck = setTimeout(() => {
+        this.starvationCheck = undefined;
+        this.pump();
+      }, 0);
     }
   }
 

@@ -149,6 +149,10 @@ describe('the read-ahead window', () => {
     const pending = new Set<{ what: string }>();
     const failures: string[] = [];
     let next = 0;
+    /** Lets timers and turns run until no read is pending, or `ms` have passed. */
+    const quiet = async (ms: number) => {
+      for (const until = Date.now() + ms; pending.size > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 1));
+    };
     const issue = (index: number, lease: boolean): void => {
       const read = { what: `${lease ? 'lease' : 'get'}(${index})` };
       pending.add(read);
@@ -174,14 +178,14 @@ describe('the read-ahead window', () => {
       else if (r < 0.75) held.splice(Math.floor(rand() * held.length), 1)[0]?.release();
       else {
         // A quiet moment: each job finishes a turn after it starts here, so every read must settle
-        // within a few turns (a chain of starts, cancels and settles takes one turn a link).
-        for (let k = 0; k < 30 && pending.size > 0; k++) await new Promise((resolve) => setImmediate(resolve));
+        // within a few ms (a chain of starts, cancels and settles takes a turn a link).
+        await quiet(200);
         const stuck = [...pending].map((read) => read.what);
         assert.deepEqual(stuck, [], `seed ${seed}: step ${step}: reads still pending with leases held on ${held.map((l) => l.index).join(", ")}`);
       }
     }
     for (const l of held.splice(0)) l.release();
-    for (let k = 0; k < 50 && pending.size > 0; k++) await new Promise((resolve) => setImmediate(resolve));
+    await quiet(200);
     assert.deepEqual([...pending].map((read) => read.what), [], `seed ${seed}: reads left pending`);
     assert.deepEqual(failures, [], `seed ${seed}`);
   });
