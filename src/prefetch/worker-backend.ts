@@ -86,7 +86,6 @@ export class WorkerBackend implements Backend {
       init: () => ({
         plan: options.plan,
         transport: options.transport,
-        ring: this.ring?.location,
         kernelModules: this.modules,
         onWorkerStart: options.onWorkerStart,
         errorMode: options.errorMode,
@@ -100,7 +99,7 @@ export class WorkerBackend implements Backend {
   private async boot(): Promise<void> {
     try {
       this.modules = await this.options.kernelModules();
-      const started = await Promise.allSettled(Array.from({ length: this.options.workers }, () => this.pool.spawn()));
+      const started = await Promise.allSettled(Array.from({ length: this.options.workers }, () => this.startWorker()));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
@@ -217,7 +216,8 @@ export class WorkerBackend implements Backend {
   // ---- messages (transfer transport, sizing, clones) -------------------------------
 
   private flushMessages(): void {
-    this.messages.post([...this.pool.members.values()].filter((m) => !m.dead));
+    // Only to started workers: an element that kills a worker must not look like a failed start.
+    this.messages.post([...this.pool.members.values()].filter((m) => !m.dead && m.started));
   }
 
   private onMessage(member: Member, m: FromWorker): void {
@@ -259,7 +259,7 @@ export class WorkerBackend implements Backend {
     this.makeRing(bytes);
     this.sizing = false;
     const location = this.ring!.location;
-    for (const m of this.pool.members.values()) void this.attach(m, location);
+    for (const m of this.pool.members.values()) if (m.started) void this.attach(m, location); // the others: startWorker
     this.wake?.();
   }
 
@@ -272,9 +272,19 @@ export class WorkerBackend implements Backend {
     if (this.slotJobs!.place(job, this.messages.take(job))) this.messages.discard(job); // else it stays a message job
   }
 
+  /** A worker started, and given the ring if there is one (else sizeRing gives it). */
+  private async startWorker(): Promise<void> {
+    const m = await this.pool.spawn();
+    if (this.ring) await this.attach(m, this.ring.location);
+  }
+
   private async attach(m: Member, location: RingLocation): Promise<void> {
+    // A worker that dies (say, on the first element it claims) never answers: its death ends the wait.
+    const died = m.stopped.then(() => {
+      throw new Error(m.deathReason ?? 'the worker stopped');
+    });
     try {
-      await m.api.attach(location);
+      await Promise.race([m.api.attach(location), died]);
     } catch (error) {
       this.pool.terminate(m, `attach failed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -320,6 +330,7 @@ export class WorkerBackend implements Backend {
       if (m) this.pool.terminate(m, `it spent more than ${timeout} ms on element ${index}`);
     });
     for (const m of [...this.pool.members.values()]) {
+      if (!m.started) continue; // it beats once attached; its start has a timeout of its own
       const value = ring.heartbeat(m.id);
       const b = this.beats.get(m.id);
       if (!b || b.value !== value) this.beats.set(m.id, { value, at: now });
@@ -343,9 +354,8 @@ export class WorkerBackend implements Backend {
   private async replace(): Promise<void> {
     if (this.closed) return;
     try {
-      const m = await this.pool.spawn();
+      await this.startWorker();
       this.failedStarts = 0;
-      if (this.ring) await this.attach(m, this.ring.location); // a no-op if it was started with the ring
       this.flushMessages();
       this.events.capacity();
     } catch (error) {

@@ -24,6 +24,8 @@ export interface Member {
   /** The worker's control plane. */
   readonly api: Comlink.Remote<WorkerApi>;
   dead: boolean;
+  /** Its `start` has returned: it may be given the ring and requests, and is expected to beat. */
+  started: boolean;
   deathReason?: string;
   /** Settles once the worker has stopped running (Node: its exit; browsers: once terminate() returned). */
   stopped: Promise<void>;
@@ -61,7 +63,7 @@ export class Pool {
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const member: Member = { id, worker, port: port1, api, dead: false, stopped };
+    const member: Member = { id, worker, port: port1, api, dead: false, started: false, stopped };
     this.stoppers.set(member, markStopped);
     this.members.set(id, member);
     this.watch(member);
@@ -77,6 +79,7 @@ export class Pool {
       throw error;
     }
     if (lockName !== undefined) this.watchLock(member, lockName);
+    member.started = true;
     return member;
   }
 

@@ -23,8 +23,6 @@ export interface WorkerInit {
   readonly workerId: number;
   readonly plan: Plan;
   readonly transport: Transport;
-  /** Where the ring is (transport 'shared'), when it exists already; else `attach` brings it. */
-  readonly ring: RingLocation | undefined;
   readonly kernelModules: Readonly<Record<string, KernelModuleEntry>> | undefined;
   /** Name of an exposed function the worker runs once, with its index, before any element. */
   readonly onWorkerStart: string | undefined;
@@ -38,7 +36,12 @@ export interface WorkerInit {
 /** What a worker exposes over Comlink. */
 export interface WorkerApi {
   start(init: WorkerInit): Promise<void>;
-  /** Shared transport: the ring, once it is sized (from the first element); starts the slot loop. */
+  /**
+   * Shared transport: the ring, once the worker has started and the ring is
+   * sized (from the first element, unless slotBytes or a store gave it);
+   * starts the slot loop. Never part of `start`, so that an element that
+   * kills the worker is a death like any other, not a failure to start.
+   */
   attach(ring: RingLocation): Promise<void>;
 }
 

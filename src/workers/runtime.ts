@@ -101,13 +101,12 @@ export class WorkerRuntime {
     }
     if (init.lockName !== undefined) await holdLifeLock(init.lockName);
     serveRequests(init.valuePort, () => runtime.pipeline);
-    if (init.ring) runtime.attach(init.ring);
     return runtime;
   }
 
   /** Shared transport: takes the ring and starts claiming slots. */
   attach(location: RingLocation): void {
-    if (this.ring) return; // started with the ring already: a prefetch has one ring for life
+    if (this.ring) return; // attached already: a prefetch has one ring for life
     // Kernels now run on the ring's memory, so that they can write into slots.
     this.pipeline = rebuild(this.init.plan, this.functions, this.init, location.memory);
     const ring = (this.ring = Ring.attach(location));

@@ -8,7 +8,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { arange, prefetch, smap, type Lease, type PrefetchedSeq } from '../../src/index.js';
+import { arange, prefetch, repeat, smap, type Lease, type PrefetchedSeq } from '../../src/index.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
 
 const T = { timeout: 120_000 };
@@ -17,18 +17,28 @@ const STEPS = 1500;
 /** A quiet moment longer than this with a read still pending is a hang. */
 const QUIET_LIMIT_MS = 5_000;
 
-/** Element i is Int32Array(16) filled with i, finishing after 0–3 ms, by each way of evaluating. */
-function jittered(how: 'shared' | 'transfer' | 'async'): PrefetchedSeq<Int32Array> {
+type How = 'shared' | 'transfer' | 'async' | 'shared, workers dying' | 'transfer, workers dying';
+
+/**
+ * Element i is Int32Array(16) filled with i, finishing after 0–3 ms, by each
+ * way of evaluating; where workers die, every 29th element kills its worker
+ * the first time it is computed.
+ */
+function jittered(how: How): PrefetchedSeq<Int32Array> {
   const options = { workers: 2, maxBuffered: 3 };
   if (how === 'async') {
     const later = (i: number) => new Promise<Int32Array>((resolve) => setTimeout(() => resolve(new Int32Array(16).fill(i)), (i * 7919) % 4));
     return prefetch(smap(later, arange(LENGTH)), { ...options, method: 'async' });
   }
   const { fns } = fixtureFunctions();
-  return prefetch(smap(fns.jittered, arange(LENGTH)), { ...options, debug: how === 'transfer' ? { transport: how } : {} });
+  const debug = how.startsWith('transfer') ? { transport: 'transfer' as const } : {};
+  const elements = how.endsWith('dying')
+    ? smap(fns.jitteredDying, arange(LENGTH), repeat(29), repeat(new Int32Array(new SharedArrayBuffer(4 * LENGTH))))
+    : smap(fns.jittered, arange(LENGTH));
+  return prefetch(elements, { ...options, debug });
 }
 
-for (const how of ['shared', 'transfer', 'async'] as const) {
+for (const how of ['shared', 'transfer', 'async', 'shared, workers dying', 'transfer, workers dying'] as const) {
   describe(`a seeded mix of reads (${how})`, () => {
     test('every read settles with its element or the leases error, and leased views stay intact', T, async () => {
       const seed = seedFromEnv();
