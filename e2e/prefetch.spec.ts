@@ -36,6 +36,13 @@ function expectCase1(r: Result<'filled'>, transport: 'shared' | 'transfer'): voi
   expect(r.workersMade, 'no worker was replaced: none died').toBe(2);
 }
 
+function expectMixedReads(r: Result<'mixedReads'>, transport: 'shared' | 'transfer', seed: number): void {
+  expect(r.transport).toBe(transport);
+  expect(r.stuck, `seed ${seed}: reads still pending 5 s into a quiet moment at step ${r.stuckAtStep}`).toEqual([]);
+  expect(r.failures, `seed ${seed}`).toEqual([]);
+  expect(r.reads, `seed ${seed}`).toBeGreaterThan(750);
+}
+
 /** The error a user's function threw in the worker, found in the cause chain. */
 function expectUserErrorInCauses(e: Failure, name: string, message: string): void {
   const user = e.causes.find((c) => c.name === name);
@@ -75,6 +82,14 @@ test.describe('prefetch on a cross-origin-isolated page', () => {
     const r = await runCase(page, 'randomReads', seed);
     expect(r, `seed ${seed}`).toEqual({ reads: 300, bad: [] });
   });
+
+  for (const dying of [false, true]) {
+    test(`a seeded mix of gets, leases, releases and jumps: every read settles, with its own element or the leases error${dying ? ', while workers die' : ''}`, async ({ page }) => {
+      const seed = Number(process.env.SEQRING_SEED ?? Date.now() % 1_000_000);
+      console.log(`# seed ${seed} (set SEQRING_SEED=${seed} to replay)`);
+      expectMixedReads(await runCase(page, 'mixedReads', { seed, dying }), 'shared', seed);
+    });
+  }
 
   test('a throwing element rejects with an EvaluationError naming its index, with the worker stack as cause; others still read', async ({ page }) => {
     const r = await runCase(page, 'failingElement');
@@ -177,6 +192,13 @@ test.describe('prefetch on a page that is NOT cross-origin isolated', () => {
     const r = await runCase(page, 'filled');
     expect(r.crossOriginIsolated).toBe(false);
     expectCase1(r, 'transfer');
+  });
+
+  test('a seeded mix of gets, leases, releases and jumps: every read settles, with its own element or the leases error', async ({ page }) => {
+    await open(page, notIsolatedURL);
+    const seed = Number(process.env.SEQRING_SEED ?? Date.now() % 1_000_000);
+    console.log(`# seed ${seed} (set SEQRING_SEED=${seed} to replay)`);
+    expectMixedReads(await runCase(page, 'mixedReads', { seed, dying: false }), 'transfer', seed);
   });
 
   test('a writer (writesInto) gives the same values, written into fresh arrays', async ({ page }) => {

@@ -11,6 +11,7 @@ import type { functions } from './prefetch.worker.js';
 import type { PrefetchedSeq } from '../../src/index.js';
 import { exposeCases } from './run-case.js';
 import { mulberry32 } from '../../test/helpers/random.js';
+import { mixedReads } from '../../test/helpers/mixed-reads.js';
 
 if (new URLSearchParams(location.search).has('nowaitasync')) delete (Atomics as { waitAsync?: unknown }).waitAsync;
 
@@ -221,6 +222,24 @@ const cases = {
         if (v.length !== 32 || v[0] !== i || v[31] !== i) bad.push(`read ${k} of element ${i}: [${v[0]}, …, ${v[31]}] (length ${v.length})`);
       }
       return { reads, bad: bad.slice(0, 10) };
+    } finally {
+      await p.close();
+    }
+  },
+
+  /**
+   * A seeded mix of gets, leases, releases and jumps (test/helpers/mixed-reads.ts)
+   * over 300 elements that finish out of order; with `dying`, every 29th element
+   * closes its worker the first time it is computed.
+   */
+  async mixedReads({ seed, dying }: { seed: number; dying: boolean }) {
+    const n = 300;
+    const elements = dying
+      ? smap(fns.jitteredDying, arange(n), repeat(29), repeat(new Int32Array(new SharedArrayBuffer(4 * n))))
+      : smap(fns.jittered, arange(n));
+    const p = prefetch(elements, { workers: 2, maxBuffered: 3 });
+    try {
+      return { transport: p.transport, ...(await mixedReads(p, { seed, steps: 1500, quietLimitMs: 5_000 })) };
     } finally {
       await p.close();
     }

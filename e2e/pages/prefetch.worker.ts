@@ -31,6 +31,19 @@ export const functions = {
     out.fill(i);
     out[63] = typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer ? 1 : 0;
   }),
+  /** Int32Array(16) filled with `i`, after a busy 0–3 ms (so workers finish out of order; no shared memory needed). */
+  jittered: (i: number) => {
+    for (const until = performance.now() + ((i * 7919) % 4); performance.now() < until; );
+    return new Int32Array(16).fill(i);
+  },
+  /**
+   * `jittered`, except that every element whose index is 3 modulo `every`
+   * kills its worker the first time it is computed (`once` holds one flag per index).
+   */
+  jitteredDying: (i: number, every: number, once: Int32Array): Int32Array | Promise<never> => {
+    if (i % every === 3 && Atomics.compareExchange(once, i, 0, 1) === 0) return die();
+    return functions.jittered(i);
+  },
   /** Throws a RangeError on element `bad`. */
   failOn: (i: number, bad: number) => {
     if (i === bad) throw new RangeError(`element ${i} is bad`);

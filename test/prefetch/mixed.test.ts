@@ -1,15 +1,14 @@
 /**
- * A seeded mix of gets, leases, releases and jumps against real workers whose
- * elements finish out of order, on each transport and on this thread
- * (method 'async'). Every read must settle with its own element, or with
- * the leases error when leases hold every slot; a leased view must not change
- * while it is held; and in each quiet moment every read made so far must
- * settle. Print the seed; SEQRING_SEED replays.
+ * A seeded mix of gets, leases, releases and jumps (test/helpers/mixed-reads.ts)
+ * against real workers whose elements finish out of order, on each transport,
+ * on this thread (method 'async'), and with workers dying. Print the seed;
+ * SEQRING_SEED replays.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { arange, prefetch, repeat, smap, type Lease, type PrefetchedSeq } from '../../src/index.js';
-import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { arange, prefetch, repeat, smap, type PrefetchedSeq } from '../../src/index.js';
+import { fixtureFunctions, seedFromEnv } from '../helpers/workers.js';
+import { mixedReads } from '../helpers/mixed-reads.js';
 
 const T = { timeout: 120_000 };
 const LENGTH = 300;
@@ -42,55 +41,13 @@ for (const how of ['shared', 'transfer', 'async', 'shared, workers dying', 'tran
   describe(`a seeded mix of reads (${how})`, () => {
     test('every read settles with its element or the leases error, and leased views stay intact', T, async () => {
       const seed = seedFromEnv();
-      const rand = mulberry32(seed);
       const p = jittered(how);
-      const held: Lease<Int32Array>[] = [];
-      const pending = new Set<string>();
-      const failures: string[] = [];
-      let next = 0;
-      const holds = (v: Int32Array, i: number) => v.length === 16 && v.every((x) => x === i);
-      const issue = (index: number, lease: boolean): void => {
-        const what = `${lease ? 'lease' : 'get'}(${index})`;
-        pending.add(what);
-        const read: Promise<Int32Array | Lease<Int32Array>> = lease ? p.lease(index) : p.get(index);
-        read.then(
-          (v) => {
-            pending.delete(what);
-            const value = lease ? (v as Lease<Int32Array>).value : (v as Int32Array);
-            if (!holds(value, index)) failures.push(`${what} gave [${value.slice(0, 3).join(', ')}, …]`);
-            if (lease) held.push(v as Lease<Int32Array>);
-          },
-          (e: unknown) => {
-            pending.delete(what);
-            if (!/held by leases/.test(String(e))) failures.push(`${what} failed: ${String(e)}`);
-          },
-        );
-      };
       try {
-        for (let step = 0; step < STEPS; step++) {
-          const r = rand();
-          const index = rand() < 0.7 ? next++ % LENGTH : Math.floor(rand() * LENGTH);
-          if (r < 0.35) issue(index, false);
-          else if (r < 0.6) issue(index, true);
-          else if (r < 0.75) {
-            const lease = held.splice(Math.floor(rand() * held.length), 1)[0];
-            if (lease && !holds(lease.value, lease.index)) failures.push(`the view of ${lease.index} changed while leased`);
-            lease?.release();
-          } else if (r < 0.97) {
-            await new Promise((resolve) => setImmediate(resolve));
-          } else {
-            const until = Date.now() + QUIET_LIMIT_MS;
-            while (pending.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
-            assert.deepEqual([...pending], [], `seed ${seed}, step ${step}: reads still pending after ${QUIET_LIMIT_MS} ms (leases held on ${held.map((l) => l.index).join(', ')})`);
-          }
-        }
-        for (const l of held.splice(0)) l.release();
-        const until = Date.now() + QUIET_LIMIT_MS;
-        while (pending.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
-        assert.deepEqual([...pending], [], `seed ${seed}: reads left pending`);
-        assert.deepEqual(failures, [], `seed ${seed}`);
+        const r = await mixedReads(p, { seed, steps: STEPS, quietLimitMs: QUIET_LIMIT_MS });
+        assert.deepEqual(r.stuck, [], `seed ${seed}: reads still pending ${QUIET_LIMIT_MS} ms into a quiet moment at step ${r.stuckAtStep}`);
+        assert.deepEqual(r.failures, [], `seed ${seed}`);
+        assert.ok(r.reads > STEPS / 2, `seed ${seed}: ${r.reads} reads made`);
       } finally {
-        for (const l of held) l.release();
         await p.close();
       }
     });
