@@ -21,8 +21,6 @@ const QUARANTINE_MS = 50;
 interface SlotJob {
   readonly slot: number;
   readonly ticket: number;
-  /** When the reader first saw a worker holding it (for `timeout`). */
-  claimedSince?: number;
   done?: boolean;
   /** A value or error that travels by message (kind CLONE) has arrived. */
   arrived?: boolean;
@@ -37,6 +35,12 @@ export class SlotJobs {
   private readonly staleSlots = new Set<number>();
   /** Slot jobs the reader waits for (polled while unsettled): only their publications wake the watch loop. */
   private readonly awaited = new Set<SlotJob>();
+  /**
+   * When the reader first saw each slot's current claim (for `timeout`), by
+   * slot: a claim whose element nobody wants any more (STALE) still ties up
+   * its worker, so it is timed too.
+   */
+  private readonly claims = new Map<number, { ticket: number; since: number }>();
   private closed = false;
 
   constructor(
@@ -188,7 +192,7 @@ export class SlotJobs {
     if (ticketOf(w) !== r.ticket) return;
     const state = stateOf(w);
     if (state === CLAIMED) {
-      r.claimedSince ??= Date.now();
+      this.noteClaim(s, r.ticket, Date.now());
       return;
     }
     if (state !== READY && state !== FAILED) return;
@@ -215,14 +219,24 @@ export class SlotJobs {
     const busy = new Set<number>();
     for (let s = 0; s < ring.slotCount; s++) {
       const w = ring.slots.load(s);
-      if (stateOf(w) !== CLAIMED && stateOf(w) !== STALE) continue;
+      if (stateOf(w) !== CLAIMED && stateOf(w) !== STALE) {
+        this.claims.delete(s);
+        continue;
+      }
       const holder = ring.slots.holder(s);
       busy.add(holder);
-      const job = this.bySlot[s];
-      const r = job && this.jobs.get(job);
-      if (timeout !== undefined && r?.claimedSince !== undefined && now - r.claimedSince > timeout) overdue(holder, job!.index);
+      const since = this.noteClaim(s, ticketOf(w), now);
+      if (timeout !== undefined && now - since > timeout) overdue(holder, ring.slots.elementOf(s));
     }
     return busy;
+  }
+
+  /** When the reader first saw claim `ticket` of slot `s` (now, if this is the first time). */
+  private noteClaim(s: number, ticket: number, now: number): number {
+    const seen = this.claims.get(s);
+    if (seen?.ticket === ticket) return seen.since;
+    this.claims.set(s, { ticket, since: now });
+    return now;
   }
 
   /**

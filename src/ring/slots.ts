@@ -252,6 +252,11 @@ export class SlotTable {
     return Atomics.compareExchange(this.words, at, w, word(FREE, ticketOf(w))) === w;
   }
 
+  /** The element `slot` was last requested for (meaningful while REQUESTED, CLAIMED or STALE). */
+  elementOf(slot: number): number {
+    return Atomics.load(this.words, slotWord(slot, S_INDEX));
+  }
+
   /** The worker recorded as holding `slot` (meaningful while CLAIMED or STALE). */
   holder(slot: number): number {
     return Atomics.load(this.words, slotWord(slot, S_WORKER));

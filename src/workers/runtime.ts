@@ -110,9 +110,12 @@ export class WorkerRuntime {
     // Kernels now run on the ring's memory, so that they can write into slots.
     this.pipeline = rebuild(this.init.plan, this.functions, this.init, location.memory);
     const ring = (this.ring = Ring.attach(location));
-    void runSharedLoop(ring, this.init, this.pipeline).catch((e: unknown) =>
-      post(this.init.valuePort, { type: 'crash', error: serializeError(e) }),
-    );
+    // The loop starts a task later, so that this call has answered first: the loop may block
+    // this thread in an element (a hang that `timeout` ends), and the reader waits for the answer.
+    const pipeline = this.pipeline;
+    void yieldToEventLoop()
+      .then(() => runSharedLoop(ring, this.init, pipeline))
+      .catch((e: unknown) => post(this.init.valuePort, { type: 'crash', error: serializeError(e) }));
   }
 }
 

@@ -160,6 +160,23 @@ describe('prefetch worker deaths', () => {
         await p.close();
       }
     });
+
+    test(`a worker that hangs on an element the window has left is replaced after \`timeout\` too (${transport})`, T, async () => {
+      const { fns, made } = fixtureFunctions();
+      const debug = transport === 'transfer' ? { transport } : undefined;
+      // One worker: once it hangs on the read-ahead element 2, only its replacement can read anything.
+      const p = prefetch(smap(fns.hang, arange(100), repeat(2)), { workers: 1, maxBuffered: 2, timeout: 200, slotBytes: 64, debug });
+      try {
+        // slotBytes: the ring is there from the start, so the worker's loop starts as it attaches,
+        // and blocks in element 2 soon after; the attach must have answered before.
+        assert.equal((await within(10_000, p.get(0), 'the first element'))[0], 0);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the worker is on element 2 now
+        assert.equal((await within(10_000, p.get(50), 'a read after jumping away from the hung element'))[0], 50);
+        assert.ok(made.length >= 2, `the hung worker was replaced (${made.length} made)`);
+      } finally {
+        await p.close();
+      }
+    });
   }
 });
 
