@@ -1,7 +1,7 @@
 /**
  * A seeded mix of gets, leases, releases and jumps (test/helpers/mixed-reads.ts)
  * against real workers whose elements finish out of order, on each transport,
- * on this thread (method 'async'), and with workers dying. Print the seed;
+ * on this thread (method 'async'), and with workers dying or hanging. Print the seed;
  * SEQRING_SEED replays.
  */
 import { test, describe } from 'node:test';
@@ -16,12 +16,18 @@ const STEPS = 1500;
 /** A quiet moment longer than this with a read still pending is a hang. */
 const QUIET_LIMIT_MS = 5_000;
 
-type How = 'shared' | 'transfer' | 'async' | 'shared, workers dying' | 'transfer, workers dying';
+const HOWS = [
+  'shared', 'transfer', 'async',
+  'shared, workers dying', 'transfer, workers dying',
+  'shared, workers hanging', 'transfer, workers hanging',
+] as const;
+type How = (typeof HOWS)[number];
 
 /**
  * Element i is Int32Array(16) filled with i, finishing after 0–3 ms, by each
- * way of evaluating; where workers die, every 29th element kills its worker
- * the first time it is computed.
+ * way of evaluating; where workers die or hang, every 29th element kills its
+ * worker, or blocks it until `timeout` (300 ms) has it replaced, the first
+ * time it is computed.
  */
 function jittered(how: How): PrefetchedSeq<Int32Array> {
   const options = { workers: 2, maxBuffered: 3 };
@@ -31,13 +37,14 @@ function jittered(how: How): PrefetchedSeq<Int32Array> {
   }
   const { fns } = fixtureFunctions();
   const debug = how.startsWith('transfer') ? { transport: 'transfer' as const } : {};
-  const elements = how.endsWith('dying')
-    ? smap(fns.jitteredDying, arange(LENGTH), repeat(29), repeat(new Int32Array(new SharedArrayBuffer(4 * LENGTH))))
+  const fault: 'die' | 'hang' | undefined = how.endsWith('dying') ? 'die' : how.endsWith('hanging') ? 'hang' : undefined;
+  const elements = fault
+    ? smap(fns.jitteredFaulty, arange(LENGTH), repeat(29), repeat(new Int32Array(new SharedArrayBuffer(4 * LENGTH))), repeat(fault))
     : smap(fns.jittered, arange(LENGTH));
-  return prefetch(elements, { ...options, debug });
+  return prefetch(elements, { ...options, debug, timeout: fault === 'hang' ? 300 : undefined });
 }
 
-for (const how of ['shared', 'transfer', 'async', 'shared, workers dying', 'transfer, workers dying'] as const) {
+for (const how of HOWS) {
   describe(`a seeded mix of reads (${how})`, () => {
     test('every read settles with its element or the leases error, and leased views stay intact', T, async () => {
       const seed = seedFromEnv();
