@@ -239,7 +239,7 @@ const cases = {
       : smap(fns.jittered, arange(n));
     const p = prefetch(elements, { workers: 2, maxBuffered: 3 });
     try {
-      return { transport: p.transport, ...(await mixedReads(p, { seed, steps: 1500, quietLimitMs: 5_000 })) };
+      return { transport: p.transport, ...(await mixedReads(p, { seed, steps: 1500, quietLimitMs: 10_000 })) };
     } finally {
       await p.close();
     }

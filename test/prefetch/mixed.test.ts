@@ -14,7 +14,7 @@ const T = { timeout: 120_000 };
 const LENGTH = 300;
 const STEPS = 1500;
 /** A quiet moment longer than this with a read still pending is a hang. */
-const QUIET_LIMIT_MS = 5_000;
+const QUIET_LIMIT_MS = 15_000;
 
 const HOWS = [
   'shared', 'transfer', 'async',
