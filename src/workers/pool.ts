@@ -155,20 +155,12 @@ function hasLocks(): boolean {
   return !isNode && typeof (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks === 'object';
 }
 
-/** Rejects if `p` takes longer than `ms`, or if the worker dies first. */
+/** Rejects if `p` takes longer than `ms`, or as soon as the worker has stopped (it died first). */
 function withTimeout<T>(p: Promise<T>, ms: number, member: Member, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise<T>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      clearInterval(poll);
-    };
-    const timer = setTimeout(() => (done(), reject(new Error(message))), ms);
-    const poll = setInterval(() => {
-      if (member.dead) done(), reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`));
-    }, 50);
-    p.then(
-      (v) => (done(), resolve(v)),
-      (e: unknown) => (done(), reject(e)),
-    );
-  });
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    void member.stopped.then(() => reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`)));
+    p.then(resolve, reject);
+  }).finally(() => clearTimeout(timer));
 }

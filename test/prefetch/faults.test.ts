@@ -262,6 +262,16 @@ describe('prefetch refuses what cannot work', () => {
       await p.close();
     }
   });
+
+  test('a worker that dies while it starts makes the reads fail, saying so, instead of waiting out the start timeout', T, async () => {
+    const { fns } = fixtureFunctions();
+    const p = prefetch(smap(fns.addOne, arange(5)), { workers: 1, onWorkerStart: 'exitWhileStarting' });
+    try {
+      await assert.rejects(within(20_000, p.get(0), 'a read whose worker died starting'), /died while starting: worker exited \(code 5\)/);
+    } finally {
+      await p.close();
+    }
+  });
 });
 
 describe('prefetch errors bigger than a slot', () => {
