@@ -150,22 +150,25 @@ function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
 export class Descriptions {
   private bytes: Uint8Array | undefined;
   private root: Node | undefined;
+  /** A view of the whole of the last buffer read, so that comparing costs no view per element. */
+  private whole: Uint8Array | undefined;
 
   /** The parsed description at [byteOffset, byteOffset + byteLength) of `buffer`. */
   parse(buffer: ArrayBufferLike, byteOffset: number, byteLength: number): Node {
-    const here = new Uint8Array(buffer, byteOffset, byteLength);
+    let whole = this.whole;
+    if (whole?.buffer !== buffer) whole = this.whole = new Uint8Array(buffer); // a new buffer object: the memory grew
     const last = this.bytes;
     if (last && last.length === byteLength && this.root !== undefined) {
       let same = true;
       for (let i = 0; i < byteLength; i++) {
-        if (here[i] !== last[i]) {
+        if (whole[byteOffset + i] !== last[i]) {
           same = false;
           break;
         }
       }
       if (same) return this.root;
     }
-    const bytes = here.slice(); // TextDecoder refuses shared views; the copy is also the cache key
+    const bytes = whole.slice(byteOffset, byteOffset + byteLength); // TextDecoder refuses shared views; the copy is also the cache key
     const root = JSON.parse(decoder.decode(bytes)) as Node;
     this.bytes = bytes;
     this.root = root;

@@ -236,6 +236,20 @@ describe('everything else plans as CLONE', () => {
     assert.equal(again.width, 7);
     assert.equal(parse.mock.callCount(), 3);
   });
+
+  test('a description past the end of the buffer last read (the memory grew) is read from the new buffer', T, () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    const descriptions = new Descriptions();
+    const readAt = (at: number, width: number) => {
+      const e = plan({ data: new Uint8Array([1, 2]), width });
+      write(e, memory.buffer, at);
+      return (read(memory.buffer, at, e.kind, e.dtype, e.dataBytes, e.meta!.byteLength, false, descriptions) as { width: number }).width;
+    };
+    assert.equal(readAt(0, 7), 7);
+    memory.grow(1); // a new buffer object, longer than the one read before
+    assert.equal(readAt(65536 + 256, 8), 8, 'a different description, in the new pages');
+    assert.equal(readAt(65536 + 512, 8), 8, 'the same description again, in the new pages');
+  });
 });
 
 describe('write', () => {
