@@ -18,7 +18,7 @@ import type { SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING } from '../ring/layout.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { isNode } from '../workers/endpoint.js';
-import { Pool, type Member } from '../workers/pool.js';
+import { Pool, whileAlive, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
 import type { ErrorMode } from '../seq/errors.js';
 import type { Backend, BackendEvents, Job } from './backend.js';
@@ -279,12 +279,9 @@ export class WorkerBackend implements Backend {
   }
 
   private async attach(m: Member, location: RingLocation): Promise<void> {
-    // A worker that dies (say, on the first element it claims) never answers: its death ends the wait.
-    const died = m.stopped.then(() => {
-      throw new Error(m.deathReason ?? 'the worker stopped');
-    });
     try {
-      await Promise.race([m.api.attach(location), died]);
+      // A worker that dies (say, on the first element it claims) never answers: its death ends the wait.
+      await whileAlive(m, m.api.attach(location), `worker ${m.id} died`);
     } catch (error) {
       this.pool.terminate(m, `attach failed: ${error instanceof Error ? error.message : String(error)}`);
     }

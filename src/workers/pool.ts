@@ -155,12 +155,20 @@ function hasLocks(): boolean {
   return !isNode && typeof (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks === 'object';
 }
 
+/**
+ * Settles like `call`, a call to `member`'s worker, or rejects with `what`
+ * and the reason once the worker has stopped: a dead worker never answers.
+ */
+export function whileAlive<T>(member: Member, call: Promise<T>, what: string): Promise<T> {
+  const died = member.stopped.then(() => {
+    throw new Error(`${what}: ${member.deathReason ?? 'the worker stopped'}`);
+  });
+  return Promise.race([call, died]);
+}
+
 /** Rejects if `p` takes longer than `ms`, or as soon as the worker has stopped (it died first). */
 function withTimeout<T>(p: Promise<T>, ms: number, member: Member, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    void member.stopped.then(() => reject(new Error(`worker ${member.id} died while starting: ${member.deathReason ?? 'stopped'}`)));
-    p.then(resolve, reject);
-  }).finally(() => clearTimeout(timer));
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([whileAlive(member, p, `worker ${member.id} died while starting`), limit]).finally(() => clearTimeout(timer));
 }
