@@ -205,7 +205,21 @@ export class Reader implements BackendEvents {
 
   /** Leases hold every slot and someone waits for another element: it could never come, so say so. */
   private failIfStarved(): void {
-    if (this.leased < this.backend.capacityTotal || this.backend.room() > 0) return;
+    if (this.starvationCheck || !this.starved()) return;
+    // A timer turn later, so that callers handed their leases just now may release them first
+    // (a lease made as an element arrives can take the last slot while another read waits).
+    this.starvationCheck = setTimeout(() => {
+      this.starvationCheck = undefined;
+      if (this.closedBy || !this.starved()) return;
+      this.rejectStarved();
+    }, 0);
+  }
+
+  private starved(): boolean {
+    return this.leased >= this.backend.capacityTotal && this.backend.room() === 0;
+  }
+
+  private rejectStarved(): void {
     for (const e of this.entries.values()) {
       if (e.state !== 'queued' || e.waiters.length === 0) continue;
       const error = new RangeError(
@@ -235,13 +249,8 @@ export class Reader implements BackendEvents {
     if (entry.leases === 0) {
       this.drop(entry);
       this.pump();
-    } else if (this.leased >= this.backend.capacityTotal && !this.starvationCheck) {
-      // That lease took the last slot, and a read may be waiting for one. Look again once the
-      // callers have had their leases (and a chance to release them): if nothing came back, say so.
-      this.starvationCheck = setTimeout(() => {
-        this.starvationCheck = undefined;
-        this.pump();
-      }, 0);
+    } else {
+      this.failIfStarved(); // that lease may have taken the last slot another read waits for
     }
   }
 
