@@ -11,7 +11,7 @@ import type { functions } from './prefetch.worker.js';
 import type { PrefetchedSeq } from '../../src/index.js';
 import { exposeCases } from './run-case.js';
 import { mulberry32 } from '../../test/helpers/random.js';
-import { mixedReads } from '../../test/helpers/mixed-reads.js';
+import { filledInt32, mixedReads } from '../../test/helpers/mixed-reads.js';
 
 if (new URLSearchParams(location.search).has('nowaitasync')) delete (Atomics as { waitAsync?: unknown }).waitAsync;
 
@@ -239,7 +239,7 @@ const cases = {
       : smap(fns.jittered, arange(n));
     const p = prefetch(elements, { workers: 2, maxBuffered: 3 });
     try {
-      return { transport: p.transport, ...(await mixedReads(p, { seed, steps: 1500, quietLimitMs: 10_000 })) };
+      return { transport: p.transport, ...(await mixedReads(p, { holds: filledInt32, seed, steps: 1500, quietLimitMs: 10_000 })) };
     } finally {
       await p.close();
     }

@@ -1,16 +1,25 @@
 /**
- * A seeded mix of gets, leases, releases and jumps on one prefetch, for the
- * Node tests (test/prefetch/mixed.test.ts) and the e2e page alike. Elements
- * must be Int32Array(16) filled with their index. Every read must settle with
- * its own element, or with the leases error when leases hold every slot; a
+ * A seeded mix of gets, leases, releases and jumps on one prefetch (or the
+ * reader alone), for the Node tests and the e2e page alike. Every read must
+ * settle with its own element (`holds`), or with the leases error when leases
+ * hold every slot; a
  * leased view must not change while it is held; and in each quiet moment
  * (no new reads) every read made so far must settle within `quietLimitMs`.
  * Returns what went wrong rather than throwing, so a page can report it.
  */
-import type { Lease, PrefetchedSeq } from '../../src/index.js';
+import type { Lease } from '../../src/index.js';
 import { mulberry32 } from './random.js';
 
-export interface MixedReadsOptions {
+/** What is read: a prefetch, or anything with its `get` and `lease`. */
+export interface Readable<T> {
+  readonly length: number;
+  get(i: number): Promise<T>;
+  lease(i: number): Promise<Lease<T>>;
+}
+
+export interface MixedReadsOptions<T> {
+  /** Whether `value` is element `index`. */
+  readonly holds: (value: T, index: number) => boolean;
   readonly seed: number;
   readonly steps: number;
   /** A quiet moment longer than this with a read still pending is a hang. */
@@ -29,12 +38,21 @@ export interface MixedReadsReport {
   readonly stuckAtStep: number | null;
 }
 
-const holds = (v: Int32Array, i: number) => v.length === 16 && v.every((x) => x === i);
+/** `holds` for elements that are Int32Array(16) filled with their index. */
+export const filledInt32 = (v: Int32Array, i: number): boolean => v.length === 16 && v.every((x) => x === i);
 
-export async function mixedReads(p: PrefetchedSeq<Int32Array>, options: MixedReadsOptions): Promise<MixedReadsReport> {
-  const { seed, steps, quietLimitMs } = options;
+function describe(value: unknown): string {
+  if (ArrayBuffer.isView(value) && 'length' in value) {
+    const a = value as unknown as ArrayLike<number>;
+    return `[${Array.from({ length: Math.min(3, a.length) }, (_, k) => a[k]).join(', ')}, …] (length ${a.length})`;
+  }
+  return String(value);
+}
+
+export async function mixedReads<T>(p: Readable<T>, options: MixedReadsOptions<T>): Promise<MixedReadsReport> {
+  const { holds, seed, steps, quietLimitMs } = options;
   const rand = mulberry32(seed);
-  const held: Lease<Int32Array>[] = [];
+  const held: Lease<T>[] = [];
   const pending = new Set<string>();
   const failures: string[] = [];
   let reads = 0;
@@ -44,13 +62,13 @@ export async function mixedReads(p: PrefetchedSeq<Int32Array>, options: MixedRea
   const issue = (index: number, lease: boolean): void => {
     const what = `${lease ? 'lease' : 'get'}(${index})#${reads++}`;
     pending.add(what);
-    const read: Promise<Int32Array | Lease<Int32Array>> = lease ? p.lease(index) : p.get(index);
+    const read: Promise<T | Lease<T>> = lease ? p.lease(index) : p.get(index);
     read.then(
       (v) => {
         pending.delete(what);
-        const value = lease ? (v as Lease<Int32Array>).value : (v as Int32Array);
-        if (!holds(value, index)) fail(`${what} gave [${value.slice(0, 3).join(', ')}, …] (length ${value.length})`);
-        if (lease) held.push(v as Lease<Int32Array>);
+        const value = lease ? (v as Lease<T>).value : (v as T);
+        if (!holds(value, index)) fail(`${what} gave ${describe(value)}`);
+        if (lease) held.push(v as Lease<T>);
       },
       (e: unknown) => {
         pending.delete(what);

@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { arange, prefetch, repeat, smap, type PrefetchedSeq } from '../../src/index.js';
 import { fixtureFunctions, seedFromEnv } from '../helpers/workers.js';
-import { mixedReads } from '../helpers/mixed-reads.js';
+import { filledInt32, mixedReads } from '../helpers/mixed-reads.js';
 
 const T = { timeout: 120_000 };
 const LENGTH = 300;
@@ -50,7 +50,7 @@ for (const how of HOWS) {
       const seed = seedFromEnv();
       const p = jittered(how);
       try {
-        const r = await mixedReads(p, { seed, steps: STEPS, quietLimitMs: QUIET_LIMIT_MS });
+        const r = await mixedReads(p, { holds: filledInt32, seed, steps: STEPS, quietLimitMs: QUIET_LIMIT_MS });
         assert.deepEqual(r.stuck, [], `seed ${seed}: reads still pending ${QUIET_LIMIT_MS} ms into a quiet moment at step ${r.stuckAtStep}`);
         assert.deepEqual(r.failures, [], `seed ${seed}`);
         assert.ok(r.reads > STEPS / 2, `seed ${seed}: ${r.reads} reads made`);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { Reader, type Lease } from '../../src/prefetch/reader.js';
 import type { Backend, BackendEvents, Job } from '../../src/prefetch/backend.js';
 import { mulberry32, seedFromEnv } from '../helpers/random.js';
+import { mixedReads, type Readable } from '../helpers/mixed-reads.js';
 
 /**
  * Jobs finish at once and settle on the next turn of the event loop, or
@@ -140,54 +141,18 @@ describe('the read-ahead window', () => {
 
   test('every read settles, with its element or the leases error, under any mix of gets, leases and releases (seeded)', async () => {
     const seed = seedFromEnv();
-    const rand = mulberry32(seed);
     const length = 200;
     const { reader, backend } = setUp(2, length);
     backend.settleOnPoll = false; // elements arrive only later, with nothing else happening meanwhile
-    const held: Lease<unknown>[] = [];
-    /** Reads not settled yet. */
-    const pending = new Set<{ what: string }>();
-    const failures: string[] = [];
-    let next = 0;
-    /** Lets timers and turns run until no read is pending, or `ms` have passed. */
-    const quiet = async (ms: number) => {
-      for (const until = Date.now() + ms; pending.size > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 1));
+    const reads: Readable<unknown> = {
+      length,
+      get: (i) => reader.read(i, false),
+      lease: (i) => reader.read(i, true) as Promise<Lease<unknown>>,
     };
-    const issue = (index: number, lease: boolean): void => {
-      const read = { what: `${lease ? 'lease' : 'get'}(${index})` };
-      pending.add(read);
-      reader.read(index, lease).then(
-        (v) => {
-          pending.delete(read);
-          const value = lease ? (v as Lease<unknown>).value : v;
-          if (value !== index * 10) failures.push(`${read.what} gave ${String(value)}`);
-          if (lease) held.push(v as Lease<unknown>);
-        },
-        (e: unknown) => {
-          pending.delete(read);
-          if (!/held by leases/.test(String(e))) failures.push(`${read.what} failed: ${String(e)}`);
-        },
-      );
-    };
-    for (let step = 0; step < 4000; step++) {
-      const r = rand();
-      // Mostly streaming, sometimes a jump.
-      const index = rand() < 0.7 ? next++ % length : Math.floor(rand() * length);
-      if (r < 0.35) issue(index, false);
-      else if (r < 0.6) issue(index, true);
-      else if (r < 0.75) held.splice(Math.floor(rand() * held.length), 1)[0]?.release();
-      else {
-        // A quiet moment: each job finishes a turn after it starts here, so every read must settle
-        // within a few ms (a chain of starts, cancels and settles takes a turn a link).
-        await quiet(200);
-        const stuck = [...pending].map((read) => read.what);
-        assert.deepEqual(stuck, [], `seed ${seed}: step ${step}: reads still pending with leases held on ${held.map((l) => l.index).join(", ")}`);
-      }
-    }
-    for (const l of held.splice(0)) l.release();
-    await quiet(200);
-    assert.deepEqual([...pending].map((read) => read.what), [], `seed ${seed}: reads left pending`);
-    assert.deepEqual(failures, [], `seed ${seed}`);
+    // Each job here finishes a turn after it starts, so a quiet moment of 200 ms is plenty.
+    const r = await mixedReads(reads, { holds: (v, i) => v === i * 10, seed, steps: 4000, quietLimitMs: 200 });
+    assert.deepEqual(r.stuck, [], `seed ${seed}: reads still pending 200 ms into a quiet moment at step ${r.stuckAtStep}`);
+    assert.deepEqual(r.failures, [], `seed ${seed}`);
   });
 
   test('an element waited for before it could start is polled once it starts (the backend watches only polled jobs)', async () => {
