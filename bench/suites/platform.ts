@@ -16,8 +16,14 @@
  * `prefetch.large.seqring_per_s` and `prefetch.large.comlink_transfer_per_s`;
  * `largeInto` fills a view of shared memory (the ring slot), which bounds
  * `prefetch.large.seqring_write_per_s`.
+ *
+ * Bound of the image pipeline: its two workers doing nothing but its kernel,
+ * on the same kind of source and into as many output slots as its ring has,
+ * with the page idle. The pipeline adds the ring protocol, the description of
+ * each output, and the reader's thread on the same two cores.
  */
-import { arange, prefetch, remoteFunctions, smap } from '../../src/index.js';
+import { arange, prefetch, remoteFunctions, seq, smap } from '../../src/index.js';
+import { kernelModules } from '../../src/kernels.js';
 import type { functions } from '../workers/bench.worker.js';
 
 type Report = (name: string, value: number, unit: string) => void;
@@ -110,7 +116,32 @@ async function largeBounds(report: Report): Promise<void> {
   );
 }
 
+/**
+ * The pipeline suite's bound: its 2 workers doing nothing but its kernel on
+ * the same 64 shared source images, into 16 output slots between them.
+ */
+async function kernelBound(report: Report): Promise<void> {
+  const images = 64;
+  const source = new Uint8Array(new SharedArrayBuffer(224 * 224 * 3 * images));
+  for (let k = 0; k < source.length; k++) source[k] = (k * 2654435761) >>> 24;
+  const jobs = [0, 1].map((worker) => ({ source, images, worker }));
+  await kernelModules(); // compiled once here, sent to the workers
+  const p = prefetch(smap(fns.kernelRate, seq(jobs)), { workers: 2, maxBuffered: 2 });
+  try {
+    await Promise.all(jobs.map((_, k) => p.get(k))); // warm-up: starts both workers, tiers up
+    const rates = await Promise.all(jobs.map((_, k) => p.get(k)));
+    report(
+      'platform.kernel_bound_per_s',
+      rates.reduce((a, b) => a + b, 0),
+      'images/s, 2 workers each only running the pipeline\'s normalize kernel for 1 s at once (64 shared uint8 224×224×3 sources copied into scratch, 8 output slots each), no ring: the most `pipeline.image.seqring_per_s` can reach',
+    );
+  } finally {
+    await p.close();
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   await wakeUp(report);
   await largeBounds(report);
+  await kernelBound(report);
 }

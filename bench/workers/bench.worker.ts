@@ -3,6 +3,7 @@
  * pipelines call, exposed the way a user's worker module would expose them.
  */
 import { exposeFunctions, writesInto } from '../../src/worker.js';
+import { KernelRuntime, kernelModules, normalize } from '../../src/kernels.js';
 
 /** Blocks this worker for `ms` without using the CPU (workers may block). */
 function sleep(ms: number): void {
@@ -67,6 +68,33 @@ export const functions = {
   sharedFillRate: (_k: number) => {
     const out = new Float32Array(new SharedArrayBuffer(LARGE * 4));
     return rate((i) => out.fill(i));
+  },
+  /**
+   * Images/s at which this worker alone runs the pipeline suite's kernel for
+   * about a second, nothing else: `normalize` on uint8 224×224×3 images taken
+   * in turn from `source` (copied into scratch first, as a prefetch worker
+   * does with a plain SharedArrayBuffer source), written into 8 output slots
+   * in turn (half of the pipeline's 16-slot ring). Checks its last output.
+   */
+  kernelRate: async (job: { source: Uint8Array; images: number; worker: number }) => {
+    const kernel = normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    const size = 224 * 224 * 3;
+    const slots = 8;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((slots * size * 4) / 65536), maximum: 4096, shared: true });
+    const runtime = KernelRuntime.create(await kernelModules(), memory);
+    const image = (i: number) => ({ data: job.source.subarray((i % job.images) * size, (i % job.images + 1) * size), width: 224, height: 224, channels: 3 });
+    let count = 0;
+    let last: Float32Array | undefined;
+    const offset = job.worker * 7; // the two workers start on different images
+    const start = performance.now();
+    while (performance.now() - start < 1000) {
+      last = runtime.runInto(kernel.kernelCall, image(offset + count), (count % slots) * size * 4).data as Float32Array;
+      count++;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const want = kernel(image(offset + count - 1)).data as Float32Array;
+    if (last![size - 1] !== want[size - 1] || last![0] !== want[0]) throw new Error('kernelRate: the last output is wrong');
+    return count / seconds;
   },
 };
 
