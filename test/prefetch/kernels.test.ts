@@ -6,7 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedStore, prefetch, seq, smap } from '../../src/index.js';
 import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
-import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import { loadKernels, normalize, resizeBilinear, toFloat32 } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
@@ -143,6 +143,35 @@ describe('kernels in prefetch workers', () => {
       }
     });
   }
+
+  test('outputs of other shapes with as many values (72: 6×4×3, 4×6×3, 12×6×1) each read back with their own shape', T, async () => {
+    await loadKernels();
+    const seed = seedFromEnv();
+    const rand = mulberry32(seed);
+    const shapes = [[6, 4, 3], [4, 6, 3], [12, 6, 1]] as const;
+    // Runs of one shape and changes between them, in a seeded order (a worker sees some of each).
+    const images = Array.from({ length: 60 }, () => {
+      const [width, height, channels] = shapes[Math.floor(rand() * shapes.length)]!;
+      const data = new Uint8Array(width * height * channels);
+      for (let k = 0; k < data.length; k++) data[k] = Math.floor(rand() * 256);
+      return { data, width, height, channels };
+    });
+    const options = { scale: 1 / 255, offset: -0.5 };
+    const p = prefetch(smap(toFloat32(options), seq(images)), { workers: 2, maxBuffered: 4 });
+    try {
+      let i = 0;
+      for await (const out of p) {
+        const want = reference.toFloat32(images[i]!, options);
+        const what = `image ${i} (seed ${seed})`;
+        assert.deepEqual([out.width, out.height, out.channels, out.layout], [want.width, want.height, want.channels, want.layout], what);
+        assert.deepEqual([...out.data], [...want.data], what);
+        i++;
+      }
+      assert.equal(i, images.length);
+    } finally {
+      await p.close();
+    }
+  });
 
   test('kernel outputs larger than the slot (sized by a small first image) arrive intact', T, async () => {
     await loadKernels();
