@@ -35,6 +35,23 @@ interface Step {
   options: Record<string, OptionValue>;
 }
 
+/** A plan worked out for one input shape (see `prepare`). */
+interface Prepared {
+  readonly plan: KernelPlan;
+  readonly dtype: InputShape['dtype'];
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly layout: InputShape['layout'];
+  readonly steps: readonly Step[];
+  readonly shapes: readonly OutputShape[];
+  /** Byte offset of each step's params block in scratch. */
+  readonly paramsAt: readonly number[];
+  /** Every step's params, encoded, as they go at the start of scratch. */
+  readonly params: Float32Array;
+  readonly kernels: readonly KernelExport[];
+}
+
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 export class KernelRuntime {
@@ -47,6 +64,8 @@ export class KernelRuntime {
   private readonly foreign = new WeakSet<ArrayBufferLike>();
   private scratchStart = 0;
   private scratchBytes = 0;
+  /** The last plan and input shape run, worked out (`prepare`). */
+  private prepared: Prepared | undefined;
 
   private constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
@@ -136,36 +155,62 @@ export class KernelRuntime {
     return step;
   }
 
-  private execute(plan: KernelPlan, input: ImageLike, target: number | undefined, maxBytes: number): ImageLike | undefined {
+  /**
+   * What `plan` does to inputs of `first`'s shape: the shapes of every step,
+   * its params encoded, where they go in scratch, and its exports. Worked out
+   * when the plan or the input shape changes, not per element: a pipeline's
+   * elements mostly share one shape, and working it out (option lookups,
+   * per-channel values, small arrays) costs about as much as a small image's
+   * kernel (~4 µs a call in Node).
+   */
+  private prepare(plan: KernelPlan, first: InputShape): Prepared {
+    const p = this.prepared;
+    if (
+      p && p.plan === plan && p.dtype === first.dtype && p.width === first.width && p.height === first.height &&
+      p.channels === first.channels && p.layout === first.layout
+    ) {
+      return p;
+    }
     const steps = this.steps(plan);
-    const first = describeInput(steps[0].call.kernel, input);
-    // Shapes of every step, and the scratch each needs (params, intermediates).
     const shapes: OutputShape[] = [];
-    let shape: InputShape = first;
-    let scratch = 0;
     const paramsAt: number[] = [];
+    const kernels: KernelExport[] = [];
+    let shape: InputShape = first;
+    let paramsBytes = 0;
     for (const step of steps) {
       const out = outputShape(step.call.kernel, step.spec, step.options, shape);
-      paramsAt.push(scratch);
-      scratch += align(4 * paramsLength(step.call.kernel, step.spec, step.options, shape.channels));
+      paramsAt.push(paramsBytes);
+      paramsBytes += align(4 * paramsLength(step.call.kernel, step.spec, step.options, shape.channels));
+      kernels.push(this.loaded.get(step.call.module)!.exports[step.spec.exports[shape.dtype]!] as KernelExport);
       shapes.push(out);
       shape = { ...out, data: shape.data };
     }
+    const params = new Float32Array(paramsBytes / 4);
+    for (let k = 0; k < steps.length; k++) {
+      const { call, spec, options } = steps[k];
+      encodeParams(call.kernel, spec, options, k === 0 ? first.channels : shapes[k - 1].channels, params, paramsAt[k] / 4);
+    }
+    const { dtype, width, height, channels, layout } = first;
+    return (this.prepared = { plan, dtype, width, height, channels, layout, steps, shapes, paramsAt, params, kernels });
+  }
+
+  private execute(plan: KernelPlan, input: ImageLike, target: number | undefined, maxBytes: number): ImageLike | undefined {
+    // Every element's input is checked; what follows from its shape is reused.
+    const kernel = (this.prepared?.plan === plan ? this.prepared.steps : this.steps(plan))[0].call.kernel;
+    const first = describeInput(kernel, input);
+    const { steps, shapes, paramsAt, params, kernels } = this.prepare(plan, first);
     const last = shapes[shapes.length - 1];
     if (last.byteLength > maxBytes) return undefined;
     if (target !== undefined) this.checkTarget(steps[steps.length - 1].call.kernel, last, target);
 
+    // Scratch: the params blocks, the input when it is not in this memory, then the
+    // intermediates (and the last output too when there is no target).
     const inBytes = first.data.byteLength;
     const inputHere = this.inMemory(first.data, target, last.byteLength);
-    const inputAt = scratch;
-    if (!inputHere) scratch += align(inBytes);
-    const outAt: number[] = [];
-    for (let k = 0; k < steps.length; k++) {
-      const isLast = k === steps.length - 1;
-      if (isLast && target !== undefined) break;
-      outAt.push(scratch);
-      scratch += align(shapes[k].byteLength);
-    }
+    const inputAt = params.byteLength;
+    let scratch = inputHere ? inputAt : inputAt + align(inBytes);
+    const intermediatesAt = scratch;
+    for (let k = 0; k < steps.length; k++) if (k < steps.length - 1 || target === undefined) scratch += align(shapes[k].byteLength);
     const base = this.reserve(scratch);
     const buffer = this.memory.buffer;
 
@@ -175,18 +220,20 @@ export class KernelRuntime {
       src = base + inputAt;
       new Uint8Array(buffer, src, inBytes).set(new Uint8Array(first.data.buffer, first.data.byteOffset, inBytes));
     }
-    let w = first.width, h = first.height, c = first.channels, dtype = first.dtype;
-    const params = new Float32Array(buffer);
+    new Float32Array(buffer, base, params.length).set(params);
+    let w = first.width, h = first.height, c = first.channels;
+    let next = base + intermediatesAt;
     for (let k = 0; k < steps.length; k++) {
-      const { call, spec, options } = steps[k];
       const out = shapes[k];
-      const dst = k === steps.length - 1 && target !== undefined ? target : base + outAt[k];
-      const p = base + paramsAt[k];
-      encodeParams(call.kernel, spec, options, c, params, p / 4);
-      const fn = this.loaded.get(call.module)!.exports[spec.exports[dtype]!] as KernelExport;
-      fn(src, dst, w, h, c, out.width, out.height, out.channels, p);
+      let dst: number;
+      if (k === steps.length - 1 && target !== undefined) dst = target;
+      else {
+        dst = next;
+        next += align(out.byteLength);
+      }
+      kernels[k](src, dst, w, h, c, out.width, out.height, out.channels, base + paramsAt[k]);
       src = dst;
-      w = out.width; h = out.height; c = out.channels; dtype = out.dtype;
+      w = out.width; h = out.height; c = out.channels;
     }
     const count = last.width * last.height * last.channels;
     const data: Pixels = last.dtype === 'float32' ? new Float32Array(buffer, src, count) : new Uint8Array(buffer, src, count);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import {
   KernelRuntime, hwcToChw, kernelModules, loadKernels, normalize, resizeBilinear, toFloat32,
-  type KernelModule,
+  type ImageLike, type KernelModule, type KernelPlan,
 } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import { Ring } from '../../src/ring/ring.js';
@@ -169,6 +169,37 @@ test('a chain runs as one call: resize then normalize, straight into the slot', 
   const out = runtime.runInto(chain, image, 0);
   const expected = reference.normalize(reference.resizeBilinear(image, { width: 224, height: 224 }), { mean: 0.5, std: 0.25, layout: 'hwc' });
   assertSameImage(out, expected, 'chain');
+});
+
+test('each call follows its own plan and input shape (dtype, width, height, channels, layout) when they change from call to call (seeded order)', () => {
+  const runtime = KernelRuntime.create(modules, sharedMemory(4));
+  const random = mulberry32(Number(process.env.SEQRING_SEED ?? 7001));
+  const u = (width: number, height: number, channels: number) => randomImage(random, width, height, channels);
+  const inputs: Record<string, ImageLike> = {
+    wide: u(6, 4, 3),
+    tall: u(4, 6, 3),
+    wider: u(8, 4, 3),
+    deeper: u(6, 6, 3),
+    thin: u(6, 4, 1),
+    planes: { ...u(6, 4, 3), layout: 'chw' },
+    grey: u(12, 6, 1),
+    float: { data: Float32Array.from(u(6, 4, 3).data, (x) => x / 7), width: 6, height: 4, channels: 3 },
+  };
+  const plans: Record<string, { plan: KernelPlan; reference: (image: ImageLike) => ImageLike; inputs: string[] }> = {
+    unit: { plan: toFloat32({ scale: 1 / 255 }).kernelCall, reference: (i) => reference.toFloat32(i as ImageLike<Uint8Array>, { scale: 1 / 255 }), inputs: ['wide', 'tall', 'wider', 'deeper', 'thin', 'planes', 'grey'] },
+    signed: { plan: toFloat32({ scale: 2, offset: -1 }).kernelCall, reference: (i) => reference.toFloat32(i as ImageLike<Uint8Array>, { scale: 2, offset: -1 }), inputs: ['wide', 'tall', 'wider', 'deeper', 'thin', 'planes', 'grey'] },
+    planar: { plan: hwcToChw().kernelCall, reference: (i) => reference.hwcToChw(i), inputs: ['wide', 'tall', 'wider', 'deeper', 'thin', 'grey', 'float'] },
+    chain: {
+      plan: [resizeBilinear({ width: 5, height: 3 }).kernelCall, normalize({ mean: 0.5, std: 0.25 }).kernelCall],
+      reference: (i) => reference.normalize(reference.resizeBilinear(i as ImageLike<Uint8Array>, { width: 5, height: 3 }), { mean: 0.5, std: 0.25 }),
+      inputs: ['wide', 'tall', 'wider', 'deeper', 'thin', 'grey'],
+    },
+  };
+  const pairs = Object.entries(plans).flatMap(([name, p]) => p.inputs.map((input) => ({ name, input, ...p, expected: p.reference(inputs[input]!) })));
+  for (let k = 0; k < 300; k++) {
+    const pair = pairs[Math.floor(random() * pairs.length)]!;
+    assertSameImage(runtime.runInto(pair.plan, inputs[pair.input]!, 0), pair.expected, `call ${k}: ${pair.name} of ${pair.input}`);
+  }
 });
 
 test('outputOf fails only the element: a bad input is a RangeError naming the kernel', () => {
