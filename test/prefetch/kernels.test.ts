@@ -144,17 +144,17 @@ describe('kernels in prefetch workers', () => {
     });
   }
 
-  test('outputs of other shapes with as many values (72: 6×4×3, 4×6×3, 12×6×1) each read back with their own shape', T, async () => {
+  test('outputs of other shapes with as many values (72: 6×4×3, 4×6×3, 12×6×1, 6×4×3 as planes) each read back with their own shape and layout', T, async () => {
     await loadKernels();
     const seed = seedFromEnv();
     const rand = mulberry32(seed);
-    const shapes = [[6, 4, 3], [4, 6, 3], [12, 6, 1]] as const;
+    const shapes = [[6, 4, 3, 'hwc'], [4, 6, 3, 'hwc'], [12, 6, 1, 'hwc'], [6, 4, 3, 'chw']] as const;
     // Runs of one shape and changes between them, in a seeded order (a worker sees some of each).
-    const images = Array.from({ length: 60 }, () => {
-      const [width, height, channels] = shapes[Math.floor(rand() * shapes.length)]!;
+    const images = Array.from({ length: 80 }, () => {
+      const [width, height, channels, layout] = shapes[Math.floor(rand() * shapes.length)]!;
       const data = new Uint8Array(width * height * channels);
       for (let k = 0; k < data.length; k++) data[k] = Math.floor(rand() * 256);
-      return { data, width, height, channels };
+      return { data, width, height, channels, layout };
     });
     const options = { scale: 1 / 255, offset: -0.5 };
     const p = prefetch(smap(toFloat32(options), seq(images)), { workers: 2, maxBuffered: 4 });
