@@ -57,7 +57,7 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 export class KernelRuntime {
   readonly memory: WebAssembly.Memory;
   private readonly loaded = new Map<string, Loaded>();
-  private readonly checked = new WeakMap<KernelCall, Step>();
+  private checked = new WeakMap<KernelCall, Step>();
   /** Buffers seen from `memory.buffer` (a grow replaces the object, not the memory). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** Buffers found to be of another memory (their inputs are copied). */
@@ -95,6 +95,9 @@ export class KernelRuntime {
       },
     });
     this.loaded.set(name, { exports: instance.exports, specs });
+    // Calls checked and plans worked out against a module this one replaces are of no use now.
+    this.checked = new WeakMap();
+    this.prepared = undefined;
   }
 
   /** Whether a module of that name is instantiated here. */

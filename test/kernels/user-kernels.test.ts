@@ -83,3 +83,19 @@ test('registration checks the module exports and the specs', async () => {
   registerKernels('late-broken', wasm, { gone: { exports: { uint8: 'not_there' }, output: { dtype: 'uint8' } } });
   await assert.rejects(loadKernels(), /module 'late-broken' has no export 'not_there'/);
 });
+
+test('a module that replaces another of the same name in a runtime is the one its calls run (nothing of the old one is kept)', async () => {
+  const builtins = (await kernelModules()).seqring!;
+  const runtime = KernelRuntime.create({}, new WebAssembly.Memory({ initial: 1, maximum: 64, shared: true }));
+  const call = { module: 'swapped', kernel: 'k', options: {} };
+  const image = randomImage(mulberry32(23), 5, 4, 3);
+  runtime.add('swapped', { module: builtins.module, specs: { k: builtins.specs.toFloat32! } });
+  const before = runtime.run(call, image);
+  assert.ok(before.data instanceof Float32Array);
+  assert.deepEqual([...before.data], [...image.data]);
+  runtime.add('swapped', { module: new WebAssembly.Module(wasm), specs: { k: specs.invert } });
+  const after = runtime.run(call, image);
+  assert.ok(after.data instanceof Uint8Array);
+  assert.deepEqual([...after.data], [...image.data].map((x) => 255 - x));
+});
+
