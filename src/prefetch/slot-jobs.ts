@@ -8,7 +8,7 @@
  */
 import type { Ring } from '../ring/ring.js';
 import { S_KIND, S_META_BYTES } from '../ring/layout.js';
-import { CLAIMED, FAILED, FREE, READY, STALE, stateOf, ticketOf } from '../ring/slots.js';
+import { CLAIMED, FAILED, FREE, READY, REQUESTED, STALE, stateOf, ticketOf } from '../ring/slots.js';
 import { KIND_CLONE, KIND_ERROR, encodedBytes, plan as planEncoding, readText, type SerializedError } from '../ring/codec.js';
 import type { Member } from '../workers/pool.js';
 import type { FromWorker } from '../workers/protocol.js';
@@ -42,6 +42,15 @@ export class SlotJobs {
    */
   private readonly claims = new Map<number, { ticket: number; since: number }>();
   private closed = false;
+  /**
+   * How many elements past the one the reader waits for the watch loop may
+   * sleep (`wakeSlot`); 0 = wake for that element itself. The backend sets it
+   * before each wait: above 0 only while the workers are busy and elements
+   * come fast, when a wake-up of the reader's thread per element costs the
+   * workers a share of the cores and buys nothing. Never while the reader
+   * reads at random: a random read waits for its own element.
+   */
+  lookahead = 0;
 
   constructor(
     private readonly ring: Ring,
@@ -98,17 +107,39 @@ export class SlotJobs {
     while (!r.done && this.jobs.get(job) === r && performance.now() < until) this.settleSlot(r.slot);
   }
 
-  /** The slot whose publication the watch loop must hear of: the one awaited job's, any, or none. */
+  /**
+   * The slot whose publication the watch loop must hear of: any, none, or
+   * the one awaited job's. With a `lookahead`, the slot of the highest
+   * element up to that far past it that is requested or being made, and not
+   * yet published: it is published about when the ones before it are, and
+   * waking for it settles them all at once.
+   */
   wakeSlot(): number | 'any' | 'none' {
-    let slot: number | 'none' = 'none';
+    let awaited: SlotJob | undefined;
     for (const r of this.awaited) {
       const job = this.bySlot[r.slot];
       if (r.done || !job || this.jobs.get(job) !== r) {
         this.awaited.delete(r); // settled, cancelled or lost since
         continue;
       }
-      if (slot !== 'none') return 'any'; // several (gets in parallel): any publication may be one of them
-      slot = r.slot;
+      if (awaited) return 'any'; // several (gets in parallel): any publication may be one of them
+      awaited = r;
+    }
+    if (!awaited) return 'none';
+    if (this.lookahead <= 0 || this.ring.slots.readsAtRandom()) return awaited.slot;
+    const from = this.bySlot[awaited.slot]!.index;
+    let slot = awaited.slot;
+    let highest = from;
+    for (let s = 0; s < this.bySlot.length; s++) {
+      const job = this.bySlot[s];
+      if (!job || job.index <= highest || job.index > from + this.lookahead) continue;
+      const r = this.jobs.get(job);
+      if (!r || r.done) continue;
+      const state = stateOf(this.ring.slots.load(s));
+      if (state === REQUESTED || state === CLAIMED) {
+        highest = job.index;
+        slot = s;
+      }
     }
     return slot;
   }
@@ -165,10 +196,10 @@ export class SlotJobs {
     this.scan();
   }
 
-  /** Settles every slot job whose slot is READY or FAILED, and takes back freed stale slots. */
-  scan(): void {
+  /** Settles every slot job whose slot is READY or FAILED, and takes back freed stale slots; returns how many settled. */
+  scan(): number {
     const ring = this.ring;
-    if (this.closed) return;
+    if (this.closed) return 0;
     let freed = false;
     for (const s of this.staleSlots) {
       // A live worker frees the stale slot itself when it finishes (row 7); row 8 is only for dead ones.
@@ -177,27 +208,29 @@ export class SlotJobs {
         freed = true;
       }
     }
-    for (let s = 0; s < ring.slotCount; s++) this.settleSlot(s);
+    let settled = 0;
+    for (let s = 0; s < ring.slotCount; s++) if (this.settleSlot(s)) settled++;
     if (freed) this.events.capacity();
+    return settled;
   }
 
-  /** Settles the job in slot `s` if its worker has published it. */
-  private settleSlot(s: number): void {
+  /** Settles the job in slot `s` if its worker has published it; returns whether it did. */
+  private settleSlot(s: number): boolean {
     const ring = this.ring;
     const job = this.bySlot[s];
-    if (!job) return;
+    if (!job) return false;
     const r = this.jobs.get(job);
-    if (!r || r.done) return;
+    if (!r || r.done) return false;
     const w = ring.slots.load(s);
-    if (ticketOf(w) !== r.ticket) return;
+    if (ticketOf(w) !== r.ticket) return false;
     const state = stateOf(w);
     if (state === CLAIMED) {
       this.noteClaim(s, r.ticket, Date.now());
-      return;
+      return false;
     }
-    if (state !== READY && state !== FAILED) return;
+    if (state !== READY && state !== FAILED) return false;
     const kind = ring.field(s, S_KIND);
-    if (kind === KIND_CLONE && !r.arrived) return; // its message is on the way
+    if (kind === KIND_CLONE && !r.arrived) return false; // its message is on the way
     r.done = true;
     if (state === READY) {
       this.events.settled(job, { ok: true });
@@ -207,6 +240,7 @@ export class SlotJobs {
         : { name: 'Error', message: 'unknown failure' });
       this.events.settled(job, { ok: false, error });
     }
+    return true;
   }
 
   /**

@@ -25,6 +25,7 @@ import type { Backend, BackendEvents, Job } from './backend.js';
 import { MessageJobs } from './messages.js';
 import { SlotJobs } from './slot-jobs.js';
 import { waitForChange } from './wait.js';
+import { Pace } from './pace.js';
 
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
 const WAIT_SLICE_MS = 100;
@@ -292,6 +293,7 @@ export class WorkerBackend implements Backend {
   /** While jobs are out, waits on the ring's event counter and settles what finished. */
   private async watch(): Promise<void> {
     let lastCheck = 0;
+    const pace = new Pace(performance.now());
     while (!this.closed) {
       const ring = this.ring;
       const slotJobs = this.slotJobs; // made with the ring
@@ -306,12 +308,14 @@ export class WorkerBackend implements Backend {
         continue;
       }
       const seen = Atomics.load(ring.words, H_EVENTS);
-      slotJobs.scan();
+      const settled = slotJobs.scan();
       const now = Date.now();
       if (now - lastCheck >= WAIT_SLICE_MS) {
         lastCheck = now;
         this.checkLiveness(now, ring, slotJobs);
       }
+      pace.look(settled, ring.slots.naps(), performance.now());
+      slotJobs.lookahead = pace.lookahead(this.options.maxBuffered, ring.slotBytes);
       ring.slots.wakeFor(slotJobs.wakeSlot());
       Atomics.store(ring.words, H_READER_WAITING, 1);
       await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
@@ -344,6 +348,9 @@ export class WorkerBackend implements Backend {
     if (lost.length > 0 && this.transport === 'shared' && !this.ring) this.sizing = false;
     if (this.slotJobs) lost.push(...this.slotJobs.lostWith(member));
     this.ring?.slots.releaseLingerer(member.id);
+    // The watch loop may sleep until a later element than the one awaited is published, and
+    // that element may have been this worker's: any publication wakes it now, to look again.
+    this.ring?.slots.wakeFor('any');
     for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);
     void this.replace();
   }

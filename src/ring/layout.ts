@@ -47,6 +47,12 @@ export const WAKE_NONE = -1;
 export const H_RANDOM_READS = 10;
 /** Worker id + 1 while that worker lingers, spinning on H_REQUESTS instead of sleeping (one at a time, so a core stays free); else 0. */
 export const H_LINGERER = 11;
+/**
+ * Bumped by a worker each time it finds nothing to claim and sleeps. While it
+ * stays put (or nearly) the workers are busy, and the reader may sleep past
+ * the element it waits for (pace.ts).
+ */
+export const H_NAPS = 12;
 /** One heartbeat word per worker, bumped by the worker while it runs its loop. */
 export const H_HEARTBEAT = 16;
 export const MAX_WORKERS = 48;

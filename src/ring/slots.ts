@@ -42,6 +42,10 @@
  * notify only for that slot; row 7 always does (the reader may be waiting
  * for room). The reader sets it before it looks at that slot's state, and the
  * worker reads it after its publishing exchange, so one of them sees the other.
+ * While large elements come fast from busy workers (they rarely run out of
+ * requests: H_NAPS counts the times they do), the slot named may be that of
+ * a later element of the window than the one waited for: the reader then
+ * wakes once for several elements (pace.ts).
  *
  * Random reads (H_RANDOM_READS) each restart the window, and a sleeping
  * worker takes a wake-up (tens of µs here) to start the element read. So
@@ -55,7 +59,7 @@
  * gives up H_LINGERER before it counts itself a sleeper, so a reader that
  * sees no lingerer sees the sleeper.
  */
-import { H_CLOSED, H_EVENTS, H_LINGERER, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
+import { H_CLOSED, H_EVENTS, H_LINGERER, H_NAPS, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
 
 export const FREE = 0;
 export const REQUESTED = 1;
@@ -145,6 +149,10 @@ export class SlotTable {
     Atomics.store(this.words, H_RANDOM_READS, random ? 1 : 0);
   }
 
+  readsAtRandom(): boolean {
+    return Atomics.load(this.words, H_RANDOM_READS) === 1;
+  }
+
   /**
    * A worker with nothing to claim, while the reader reads at random and no
    * other worker lingers: spins up to `ms` until a request is announced after
@@ -196,8 +204,14 @@ export class SlotTable {
     Atomics.store(this.words, H_WAKE_SLOT, slot === 'any' ? WAKE_ANY : slot === 'none' ? WAKE_NONE : slot + 1);
   }
 
+  /** How many times workers have slept for want of a request (the reader compares two readings). */
+  naps(): number {
+    return Atomics.load(this.words, H_NAPS);
+  }
+
   /** A worker with nothing to claim sleeps until a request is announced, at most `ms`. */
   sleepUntilRequested(seen: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
+    Atomics.add(this.words, H_NAPS, 1);
     Atomics.add(this.words, H_SLEEPERS, 1);
     try {
       return Atomics.wait(this.words, H_REQUESTS, seen, ms);

@@ -47,6 +47,29 @@ describe('prefetch reads', () => {
     }
   });
 
+  for (const every of [0, 37]) {
+    test(`large elements from busy workers, fast (the reader wakes once for several): every element in order, on two passes${every ? ', with every 37th element killing its worker once' : ''}`, T, async () => {
+      const { fns } = fixtureFunctions();
+      const n = 1500;
+      const length = 20_000; // 80 KB: slots large enough for the reader to sleep past the element it waits for (pace.ts)
+      const once = new Int32Array(new SharedArrayBuffer(4 * n));
+      // 100 µs of work an element in 2 workers: they stay busy, and elements settle every ~50 µs.
+      const p = prefetch(smap(fns.spin, arange(n), repeat(100), repeat(length), repeat(every), repeat(once)), { workers: 2, maxBuffered: 16 });
+      try {
+        for (let pass = 0; pass < 2; pass++) {
+          let i = 0;
+          for await (const v of p) {
+            if (v.length !== length || v[0] !== i || v[length - 1] !== i) assert.fail(`pass ${pass}, element ${i}: got ${v[0]} … ${v[length - 1]}`);
+            i++;
+          }
+          assert.equal(i, n);
+        }
+      } finally {
+        await p.close();
+      }
+    });
+  }
+
   test('get returns a copy the caller owns; lease returns a view into the shared ring', T, async () => {
     const p = prefetch(seq(Array.from({ length: 20 }, (_, i) => new Int32Array(8).fill(i))), { workers: 1, maxBuffered: 4 });
     try {
