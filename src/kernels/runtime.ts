@@ -37,7 +37,6 @@ interface Step {
 
 /** A plan worked out for one input shape (see `prepare`). */
 interface Prepared {
-  readonly plan: KernelPlan;
   readonly dtype: InputShape['dtype'];
   readonly width: number;
   readonly height: number;
@@ -64,8 +63,8 @@ export class KernelRuntime {
   private readonly foreign = new WeakSet<ArrayBufferLike>();
   private scratchStart = 0;
   private scratchBytes = 0;
-  /** The last plan and input shape run, worked out (`prepare`). */
-  private prepared: Prepared | undefined;
+  /** Each plan run, worked out for the last input shape it was run on (`prepare`). */
+  private prepared = new WeakMap<KernelPlan, Prepared>();
 
   private constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
@@ -97,7 +96,7 @@ export class KernelRuntime {
     this.loaded.set(name, { exports: instance.exports, specs });
     // Calls checked and plans worked out against a module this one replaces are of no use now.
     this.checked = new WeakMap();
-    this.prepared = undefined;
+    this.prepared = new WeakMap();
   }
 
   /** Whether a module of that name is instantiated here. */
@@ -161,15 +160,16 @@ export class KernelRuntime {
   /**
    * What `plan` does to inputs of `first`'s shape: the shapes of every step,
    * its params encoded, where they go in scratch, and its exports. Worked out
-   * when the plan or the input shape changes, not per element: a pipeline's
+   * when the plan's input shape changes, not per element: a pipeline's
    * elements mostly share one shape, and working it out (option lookups,
    * per-channel values, small arrays) costs about as much as a small image's
-   * kernel (~4 µs a call in Node).
+   * kernel (~4 µs a call in Node). Kept per plan, so that a worker running two
+   * (`smap(normalize, smap(resize, images))`) keeps both.
    */
   private prepare(plan: KernelPlan, first: InputShape): Prepared {
-    const p = this.prepared;
+    const p = this.prepared.get(plan);
     if (
-      p && p.plan === plan && p.dtype === first.dtype && p.width === first.width && p.height === first.height &&
+      p && p.dtype === first.dtype && p.width === first.width && p.height === first.height &&
       p.channels === first.channels && p.layout === first.layout
     ) {
       return p;
@@ -194,12 +194,14 @@ export class KernelRuntime {
       encodeParams(call.kernel, spec, options, k === 0 ? first.channels : shapes[k - 1].channels, params, paramsAt[k] / 4);
     }
     const { dtype, width, height, channels, layout } = first;
-    return (this.prepared = { plan, dtype, width, height, channels, layout, steps, shapes, paramsAt, params, kernels });
+    const prepared: Prepared = { dtype, width, height, channels, layout, steps, shapes, paramsAt, params, kernels };
+    this.prepared.set(plan, prepared);
+    return prepared;
   }
 
   private execute(plan: KernelPlan, input: ImageLike, target: number | undefined, maxBytes: number): ImageLike | undefined {
     // Every element's input is checked; what follows from its shape is reused.
-    const kernel = (this.prepared?.plan === plan ? this.prepared.steps : this.steps(plan))[0].call.kernel;
+    const kernel = (this.prepared.get(plan)?.steps ?? this.steps(plan))[0].call.kernel;
     const first = describeInput(kernel, input);
     const { steps, shapes, paramsAt, params, kernels } = this.prepare(plan, first);
     const last = shapes[shapes.length - 1];
