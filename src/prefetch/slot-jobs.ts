@@ -45,10 +45,10 @@ export class SlotJobs {
   /**
    * How many elements past the one the reader waits for the watch loop may
    * sleep (`wakeSlot`); 0 = wake for that element itself. The backend sets it
-   * before each wait: above 0 only while the workers are busy and elements
-   * come fast, when a wake-up of the reader's thread per element costs the
-   * workers a share of the cores and buys nothing. Never while the reader
-   * reads at random: a random read waits for its own element.
+   * before each wait (pace.ts): above 0 only while large elements come fast
+   * from busy workers, when a wake-up of the reader's thread per element
+   * costs the workers a share of the cores and buys nothing. Never used while
+   * the reader reads at random: a random read waits for its own element.
    */
   lookahead = 0;
 
