@@ -13,9 +13,9 @@
  *  - elements are large (slots of MIN_SLOT_BYTES or more). Small elements are
  *    paced by the reader: workers outrun it and sleep between batches, and
  *    the sooner it reads, the sooner it asks for the next batch. With a
- *    lookahead, 1 KB elements in 2 workers came 8% slower. Their workers nap
- *    0.11 times per element, too close to an image pipeline's 0.07 to tell
- *    the two apart by naps alone;
+ *    lookahead, 1 KB elements in 2 workers came 9–10% slower. Their
+ *    workers nap 0.11 times per element, too close to an image pipeline's
+ *    0.07 to tell the two apart by naps alone;
  *  - no worker has run out of requests since the last look (a nap: it needs
  *    the reader back as soon as possible), and workers nap rarely (under
  *    NAPS_PER_ELEMENT naps per element);
