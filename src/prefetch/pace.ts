@@ -34,6 +34,13 @@ const FAST_ELEMENT_MS = 0.25;
 const NAPS_PER_ELEMENT = 0.1;
 /** The most elements the reader sleeps past the one it waits for (each may come that much later). */
 const MAX_LOOKAHEAD = 8;
+/**
+ * The longest the reader sleeps while it waits for a later element than the
+ * one it wants: twice what MAX_LOOKAHEAD elements take at FAST_ELEMENT_MS.
+ * If that element's worker died or hangs, the ones before it still come
+ * this soon (the watch loop looks again, and the pace turns the lookahead off).
+ */
+export const LOOKAHEAD_WAIT_MS = 2 * MAX_LOOKAHEAD * FAST_ELEMENT_MS;
 /** Smoothing: each look moves the rates this fraction of the way to what it saw. */
 const WEIGHT = 0.25;
 

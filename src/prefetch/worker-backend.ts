@@ -25,7 +25,7 @@ import type { Backend, BackendEvents, Job } from './backend.js';
 import { MessageJobs } from './messages.js';
 import { SlotJobs } from './slot-jobs.js';
 import { waitForChange } from './wait.js';
-import { Pace } from './pace.js';
+import { LOOKAHEAD_WAIT_MS, Pace } from './pace.js';
 
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
 const WAIT_SLICE_MS = 100;
@@ -318,7 +318,7 @@ export class WorkerBackend implements Backend {
       slotJobs.lookahead = pace.lookahead(this.options.maxBuffered, ring.slotBytes);
       ring.slots.wakeFor(slotJobs.wakeSlot());
       Atomics.store(ring.words, H_READER_WAITING, 1);
-      await waitForChange(ring.words, H_EVENTS, seen, WAIT_SLICE_MS);
+      await waitForChange(ring.words, H_EVENTS, seen, slotJobs.lookahead > 0 ? LOOKAHEAD_WAIT_MS : WAIT_SLICE_MS);
       Atomics.store(ring.words, H_READER_WAITING, 0);
     }
   }
@@ -348,9 +348,6 @@ export class WorkerBackend implements Backend {
     if (lost.length > 0 && this.transport === 'shared' && !this.ring) this.sizing = false;
     if (this.slotJobs) lost.push(...this.slotJobs.lostWith(member));
     this.ring?.slots.releaseLingerer(member.id);
-    // The watch loop may sleep until a later element than the one awaited is published, and
-    // that element may have been this worker's: any publication wakes it now, to look again.
-    this.ring?.slots.wakeFor('any');
     for (const { job, blamed } of lost) this.events.lost(job, `a worker died: ${reason}`, blamed);
     void this.replace();
   }

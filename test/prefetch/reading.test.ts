@@ -47,8 +47,8 @@ describe('prefetch reads', () => {
     }
   });
 
-  for (const every of [0, 37]) {
-    test(`large elements from busy workers, fast (the reader wakes once for several): every element in order, on two passes${every ? ', with every 37th element killing its worker once' : ''}`, T, async () => {
+  for (const every of [0, 151]) {
+    test(`large elements from busy workers, fast (the reader wakes once for several): every element in order, on two passes${every ? ', with every 151st element killing its worker once' : ''}`, T, async () => {
       const { fns } = fixtureFunctions();
       const n = 1500;
       const length = 20_000; // 80 KB: slots large enough for the reader to sleep past the element it waits for (pace.ts)
@@ -69,6 +69,27 @@ describe('prefetch reads', () => {
       }
     });
   }
+
+  test('large elements from busy workers, fast, with a worker hung for good on element 799 (no timeout): every element before it arrives in order', T, async () => {
+    const { fns } = fixtureFunctions();
+    const n = 1000, length = 20_000, hung = 799;
+    const once = new Int32Array(new SharedArrayBuffer(4 * n));
+    // The reader may be sleeping until element 799 is published when its worker hangs on it: it must look again.
+    const p = prefetch(smap(fns.spin, arange(n), repeat(100), repeat(length), repeat(hung + 1), repeat(once), repeat('hang' as const)), {
+      workers: 2,
+      maxBuffered: 16,
+    });
+    try {
+      let i = 0;
+      for await (const v of p) {
+        if (v[0] !== i || v[length - 1] !== i) assert.fail(`element ${i}: got ${v[0]} … ${v[length - 1]}`);
+        if (++i === hung) break;
+      }
+      assert.equal(i, hung);
+    } finally {
+      await p.close();
+    }
+  });
 
   test('get returns a copy the caller owns; lease returns a view into the shared ring', T, async () => {
     const p = prefetch(seq(Array.from({ length: 20 }, (_, i) => new Int32Array(8).fill(i))), { workers: 1, maxBuffered: 4 });
