@@ -158,23 +158,16 @@ export class KernelRuntime {
   }
 
   /**
-   * What `plan` does to inputs of `first`'s shape: the shapes of every step,
-   * its params encoded, where they go in scratch, and its exports. Worked out
-   * when the plan's input shape changes, not per element: a pipeline's
+   * What `plan` (its checked `steps`) does to inputs of `first`'s shape: the
+   * shapes of every step, its params encoded, where they go in scratch, and
+   * its exports. `execute` works it out when the plan's input shape changes,
+   * not per element: a pipeline's
    * elements mostly share one shape, and working it out (option lookups,
    * per-channel values, small arrays) costs about as much as a small image's
    * kernel (~4 µs a call in Node). Kept per plan, so that a worker running two
    * (`smap(normalize, smap(resize, images))`) keeps both.
    */
-  private prepare(plan: KernelPlan, first: InputShape): Prepared {
-    const p = this.prepared.get(plan);
-    if (
-      p && p.dtype === first.dtype && p.width === first.width && p.height === first.height &&
-      p.channels === first.channels && p.layout === first.layout
-    ) {
-      return p;
-    }
-    const steps = this.steps(plan);
+  private prepare(plan: KernelPlan, steps: readonly Step[], first: InputShape): Prepared {
     const shapes: OutputShape[] = [];
     const paramsAt: number[] = [];
     const kernels: KernelExport[] = [];
@@ -201,9 +194,12 @@ export class KernelRuntime {
 
   private execute(plan: KernelPlan, input: ImageLike, target: number | undefined, maxBytes: number): ImageLike | undefined {
     // Every element's input is checked; what follows from its shape is reused.
-    const kernel = (this.prepared.get(plan)?.steps ?? this.steps(plan))[0].call.kernel;
-    const first = describeInput(kernel, input);
-    const { steps, shapes, paramsAt, params, kernels } = this.prepare(plan, first);
+    const p = this.prepared.get(plan);
+    const checked = p?.steps ?? this.steps(plan);
+    const first = describeInput(checked[0].call.kernel, input);
+    const same = p && p.dtype === first.dtype && p.width === first.width && p.height === first.height &&
+      p.channels === first.channels && p.layout === first.layout;
+    const { steps, shapes, paramsAt, params, kernels } = same ? p : this.prepare(plan, checked, first);
     const last = shapes[shapes.length - 1];
     if (last.byteLength > maxBytes) return undefined;
     if (target !== undefined) this.checkTarget(steps[steps.length - 1].call.kernel, last, target);
