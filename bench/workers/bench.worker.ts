@@ -18,14 +18,18 @@ function sleepMs(i: number): number {
 /** The large element: 224 × 224 × 3 float32 (bench/suites/prefetch.ts `LARGE` is the same). */
 const LARGE = 150528;
 
-/** How many times per second `make` runs, over about a second; checks its last result. */
-function rate(make: (i: number) => Float32Array): number {
+/**
+ * How many times per second `make` runs, over about a second. `check` sees
+ * the last result and its index, and throws if it is wrong; by default, it
+ * must be a Float32Array(LARGE) filled with the index.
+ */
+function rate(make: (i: number) => Float32Array, check = (last: Float32Array, i: number) => last[0] === i && last[LARGE - 1] === i): number {
   let count = 0;
   let last: Float32Array | undefined;
   const start = performance.now();
   while (performance.now() - start < 1000) last = make(count++);
   const seconds = (performance.now() - start) / 1000;
-  if (last![0] !== count - 1 || last![LARGE - 1] !== count - 1) throw new Error('rate: the last array is wrong');
+  if (!check(last!, count - 1)) throw new Error('rate: the last result is wrong');
   return count / seconds;
 }
 
@@ -83,18 +87,14 @@ export const functions = {
     const memory = new WebAssembly.Memory({ initial: Math.ceil((slots * size * 4) / 65536), maximum: 4096, shared: true });
     const runtime = KernelRuntime.create(await kernelModules(), memory);
     const image = (i: number) => ({ data: job.source.subarray((i % job.images) * size, (i % job.images + 1) * size), width: 224, height: 224, channels: 3 });
-    let count = 0;
-    let last: Float32Array | undefined;
     const offset = job.worker * 7; // the two workers start on different images
-    const start = performance.now();
-    while (performance.now() - start < 1000) {
-      last = runtime.runInto(kernel.kernelCall, image(offset + count), (count % slots) * size * 4).data as Float32Array;
-      count++;
-    }
-    const seconds = (performance.now() - start) / 1000;
-    const want = kernel(image(offset + count - 1)).data as Float32Array;
-    if (last![size - 1] !== want[size - 1] || last![0] !== want[0]) throw new Error('kernelRate: the last output is wrong');
-    return count / seconds;
+    return rate(
+      (i) => runtime.runInto(kernel.kernelCall, image(offset + i), (i % slots) * size * 4).data as Float32Array,
+      (last, i) => {
+        const want = kernel(image(offset + i)).data as Float32Array;
+        return last[0] === want[0] && last[size - 1] === want[size - 1];
+      },
+    );
   },
 };
 
