@@ -89,6 +89,35 @@ test('an input already in the memory is read in place: no scratch is grown for i
   assert.ok(memory.buffer.byteLength > 4 * PAGE, 'scratch was grown for the copy');
 });
 
+test('an input from another memory is copied to the same offset modulo 8 as its source (word copies), at every offset', () => {
+  const memory = sharedMemory(1);
+  const runtime = KernelRuntime.create(modules, memory);
+  const image = randomImage(mulberry32(5), 33, 17, 3); // 1683 bytes: images packed back to back fall at every offset
+  const source = new Uint8Array(new SharedArrayBuffer(image.data.length + 16));
+  const chain = [resizeBilinear({ width: 20, height: 9 }).kernelCall, normalize({ mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }).kernelCall];
+  const expected = reference.normalize(reference.resizeBilinear(image, { width: 20, height: 9 }), chain[1].options as never);
+  // V8 copies between shared buffers word by word only when both ends share their offset
+  // modulo 8, else byte by byte: watch the copy the runtime makes.
+  const copies: [number, number][] = [];
+  const set = Uint8Array.prototype.set;
+  Uint8Array.prototype.set = function (this: Uint8Array, from: ArrayLike<number>, at?: number) {
+    if (this.buffer === memory.buffer && from instanceof Uint8Array && from.buffer === source.buffer) copies.push([this.byteOffset % 8, from.byteOffset % 8]);
+    return set.call(this, from, at);
+  };
+  try {
+    for (let offset = 0; offset < 16; offset++) {
+      const data = source.subarray(offset, offset + image.data.length);
+      data.set(image.data);
+      const out = runtime.runInto(chain, { ...image, data }, 0);
+      assertSameImage(out, expected, `input at offset ${offset}`);
+      assert.deepEqual(copies.at(-1), [offset % 8, offset % 8], `the copy of an input at offset ${offset}`);
+    }
+  } finally {
+    Uint8Array.prototype.set = set;
+  }
+  assert.equal(copies.length, 16, 'one copy per call');
+});
+
 test('scratch is reused while big enough and grown when an input is larger', () => {
   const memory = sharedMemory(1);
   const runtime = KernelRuntime.create(modules, memory);
