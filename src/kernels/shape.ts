@@ -34,12 +34,8 @@ export function describeInput(kernel: string, image: unknown): InputShape {
       `${kernel}: image data must be a Uint8Array, Uint8ClampedArray or Float32Array, got ${describeValue(data)}`,
     );
   }
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw new TypeError(`${kernel}: image ${name} must be an integer, got ${describeValue(v)}`);
-    }
-    if (v < 1) throw new RangeError(`${kernel}: image ${name} must be >= 1, got ${v} (empty image)`);
-  }
+  checkSize(kernel, 'width', width);
+  checkSize(kernel, 'height', height);
   const pixels = (width as number) * (height as number);
   let c: number;
   if (channels === undefined) {
@@ -65,6 +61,18 @@ export function describeInput(kernel: string, image: unknown): InputShape {
     throw new RangeError(`${kernel}: image layout must be 'hwc' or 'chw', got ${describeValue(layout)}`);
   }
   return { data, dtype, width: width as number, height: height as number, channels: c, layout: layout ?? 'hwc' };
+}
+
+/**
+ * An image's width or height: a positive integer. (A plain function rather
+ * than a loop over [name, value] pairs: it runs for every element, and a
+ * worker's V8 compiles the pairs' loop into far more code.)
+ */
+function checkSize(kernel: string, name: 'width' | 'height', v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new TypeError(`${kernel}: image ${name} must be an integer, got ${describeValue(v)}`);
+  }
+  if (v < 1) throw new RangeError(`${kernel}: image ${name} must be >= 1, got ${v} (empty image)`);
 }
 
 /** Checks that `spec` accepts `input`, and derives the output shape. */

@@ -33,6 +33,12 @@ test('zero-sized and non-integer sizes are rejected', () => {
   assert.throws(() => hwcToChw()({ data: new Uint8Array(12), width: 1.5, height: 2 }), {
     name: 'TypeError', message: /^hwcToChw: image width must be an integer, got 1.5/,
   });
+  assert.throws(() => hwcToChw()({ data: new Uint8Array(0), width: 4, height: 0 }), {
+    name: 'RangeError', message: /^hwcToChw: image height must be >= 1, got 0/,
+  });
+  assert.throws(() => hwcToChw()({ data: new Uint8Array(12), width: 2, height: '2' as never }), {
+    name: 'TypeError', message: /^hwcToChw: image height must be an integer, got/,
+  });
   assert.throws(() => grayscale()({ data: new Uint8Array(12), width: 2, height: 2, channels: 3.5 }), {
     name: 'TypeError', message: /^grayscale: image channels must be an integer/,
   });
