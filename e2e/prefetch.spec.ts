@@ -146,6 +146,14 @@ test.describe('prefetch on a cross-origin-isolated page', () => {
     expect(r.others).toEqual([6, 4, 49].map((i) => ({ ok: true, value: i })));
   });
 
+  test('workers that close themselves in onWorkerStart fail the reads, saying so, instead of waiting out the start timeout', async ({ page }) => {
+    const r = await runCase(page, 'workerClosesWhileStarting');
+    expect(r.read.ok).toBe(false);
+    if (r.read.ok) return;
+    expect(r.read.error.message).toMatch(/died while starting: the worker stopped/);
+    console.log(`workers closed while starting: the read failed after ${r.ms.toFixed(0)} ms`);
+  });
+
   test('close() rejects a read pending in a blocked worker with AbortError, and every later read', async ({ page }) => {
     const r = await runCase(page, 'closeWhilePending');
     expect(r.closed).toEqual({ ok: true });

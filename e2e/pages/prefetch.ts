@@ -319,6 +319,18 @@ const cases = {
     }
   },
 
+  /** Case 5: each worker closes itself in onWorkerStart; reads fail saying so, long before the 30 s start timeout. */
+  async workerClosesWhileStarting() {
+    const p = prefetch(smap(fns.filled, arange(10), repeat(4)), { workers: 2, onWorkerStart: 'closeWhileStarting' });
+    try {
+      const started = performance.now();
+      const read = await outcome(within(20_000, p.get(0), 'a read whose workers close while starting'));
+      return { read, ms: performance.now() - started };
+    } finally {
+      await p.close();
+    }
+  },
+
   /** Case 6: close() rejects a read pending on a 2 s element, and every later read. */
   async closeWhilePending() {
     const p = prefetch(smap(fns.sleepThen, arange(10), repeat(2000)), { workers: 1 });

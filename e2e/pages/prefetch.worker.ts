@@ -61,6 +61,8 @@ export const functions = {
     if (i === victim && Atomics.add(deaths, 0, 1) < times) return die();
     return new Int32Array(4).fill(i);
   },
+  /** As onWorkerStart: ends the worker from inside while it starts (no error event, no exit event). */
+  closeWhileStarting: (): Promise<never> => die(),
 };
 
 exposeFunctions(functions);

@@ -3,15 +3,17 @@
  * entry), hands each its `WorkerInit` over Comlink, and notices when one dies.
  *
  * A worker's death is mostly unobservable in browsers (there is no exit
- * event), so the pool listens to `error` and `messageerror`, holds a Web Lock
- * per worker that is granted to the pool only when the worker is gone, and
+ * event), so the pool listens to `error` and `messageerror`, asks for a Web
+ * Lock per worker that is granted to it only when the worker is gone (the
+ * worker takes it first thing in `start` and says so on its value port, so a
+ * death while starting is seen too, not only by the start timeout), and
  * leaves heartbeat checks to the backend that owns the ring. In Node the
  * `exit` event says it plainly.
  */
 import * as Comlink from 'comlink';
 import type { WorkerFactory, WorkerLike } from '../plan/remote.js';
 import { builtinWorker, endpointOf, isNode, isNodeWorker, prepareNode } from './endpoint.js';
-import type { WorkerApi, WorkerInit } from './protocol.js';
+import type { FromWorker, WorkerApi, WorkerInit } from './protocol.js';
 
 /** How long a worker may take to start (load its module, rebuild the plan, run onWorkerStart). */
 export const START_TIMEOUT_MS = 30_000;
@@ -67,10 +69,13 @@ export class Pool {
     this.stoppers.set(member, markStopped);
     this.members.set(id, member);
     this.watch(member);
-    port1.onmessage = (e: MessageEvent) => this.options.onMessage(member, e.data);
+    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
+    port1.onmessage = (e: MessageEvent) => {
+      if ((e.data as FromWorker).type === 'holds-lock') this.watchLock(member, lockName!);
+      else this.options.onMessage(member, e.data);
+    };
     if (isNode) (port1 as unknown as { unref?: () => void }).unref?.();
 
-    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
     const init: WorkerInit = { ...this.options.init(id), workerId: id, valuePort: port2, lockName };
     try {
       await withTimeout(api.start(Comlink.transfer(init, [port2 as unknown as Transferable])), START_TIMEOUT_MS, member, `worker ${id} did not start within ${START_TIMEOUT_MS} ms`);
@@ -78,7 +83,6 @@ export class Pool {
       this.kill(member);
       throw error;
     }
-    if (lockName !== undefined) this.watchLock(member, lockName);
     member.started = true;
     return member;
   }

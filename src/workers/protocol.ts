@@ -59,4 +59,10 @@ export type FromWorker =
   | { readonly type: 'result'; readonly ticket: number; readonly value: unknown }
   | { readonly type: 'failure'; readonly ticket: number; readonly error: SerializedError }
   /** The worker's loop ended with an error of its own (not an element's). */
-  | { readonly type: 'crash'; readonly error: SerializedError };
+  | { readonly type: 'crash'; readonly error: SerializedError }
+  /**
+   * The worker holds its life lock (WorkerInit.lockName), first thing in
+   * `start`: the pool may ask for it now, and be granted it when the worker
+   * dies, even while it starts. Handled by the pool, never by a backend.
+   */
+  | { readonly type: 'holds-lock' };

@@ -93,13 +93,18 @@ export class WorkerRuntime {
 
   /** Called once, through Comlink, by the reader. */
   static async start(init: WorkerInit, functions: ExposedFunctions): Promise<WorkerRuntime> {
+    // The life lock first, so that the pool sees this worker die even in what follows
+    // (a hook that closes the worker, a crash while rebuilding the plan).
+    if (init.lockName !== undefined) {
+      await holdLifeLock(init.lockName);
+      post(init.valuePort, { type: 'holds-lock' });
+    }
     const runtime = new WorkerRuntime(init, functions);
     if (init.onWorkerStart !== undefined) {
       const hook = functions[init.onWorkerStart] as ((worker: number) => unknown) | undefined;
       if (typeof hook !== 'function') throw new TypeError(`onWorkerStart: the worker module exposes no function named ${init.onWorkerStart}`);
       await hook(init.workerId);
     }
-    if (init.lockName !== undefined) await holdLifeLock(init.lockName);
     serveRequests(init.valuePort, () => runtime.pipeline);
     return runtime;
   }
