@@ -24,7 +24,7 @@ import type { ErrorMode } from '../seq/errors.js';
 import type { Backend, BackendEvents, Job } from './backend.js';
 import { MessageJobs } from './messages.js';
 import { SlotJobs } from './slot-jobs.js';
-import { waitForChange } from './wait.js';
+import { ChangeWaiter } from './wait.js';
 import { LOOKAHEAD_WAIT_MS, Pace } from './pace.js';
 
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
@@ -58,6 +58,8 @@ export class WorkerBackend implements Backend {
   private ring: Ring | undefined;
   /** Made with the ring. */
   private slotJobs: SlotJobs | undefined;
+  /** The watch loop's waits for publications (H_EVENTS); made with the ring. */
+  private publications: ChangeWaiter | undefined;
   private readonly pool: Pool;
   private readonly messages = new MessageJobs();
   private nextToken = 1;
@@ -129,6 +131,7 @@ export class WorkerBackend implements Backend {
   private makeRing(slotBytes: number): void {
     this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison, memory: this.options.store?.memory });
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
+    this.publications = new ChangeWaiter(this.ring.words, H_EVENTS);
     this.ring.slots.setRandomReads(this.random);
   }
 
@@ -318,7 +321,7 @@ export class WorkerBackend implements Backend {
       slotJobs.lookahead = pace.lookahead(this.options.maxBuffered, ring.slotBytes);
       ring.slots.wakeFor(slotJobs.wakeSlot());
       Atomics.store(ring.words, H_READER_WAITING, 1);
-      await waitForChange(ring.words, H_EVENTS, seen, slotJobs.lookahead > 0 ? LOOKAHEAD_WAIT_MS : WAIT_SLICE_MS);
+      await this.publications!.wait(seen, slotJobs.lookahead > 0 ? LOOKAHEAD_WAIT_MS : WAIT_SLICE_MS);
       Atomics.store(ring.words, H_READER_WAITING, 0);
     }
   }
