@@ -12,7 +12,9 @@
  * fires with a wait out, due within MIN_TIMER_MS, the thread notifies the
  * word itself, which ends the wait (V8 forgets it) as a change would. A
  * wait may so end up to MIN_TIMER_MS early, never later than its bound
- * (timers themselves may run late on a busy thread).
+ * (timers themselves may run late on a busy thread). So every wait is still
+ * finite, which is what waitAsync's timeout was for: no wait outlives a lost
+ * notify, and none stays pending to keep a page's objects alive.
  */
 
 /** Browsers clamp timers set from timers to at least this (ms); a wait due sooner ends now. */
