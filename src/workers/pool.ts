@@ -71,8 +71,8 @@ export class Pool {
     this.watch(member);
     const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
     port1.onmessage = (e: MessageEvent) => {
-      if ((e.data as FromWorker).type === 'holds-lock') this.watchLock(member, lockName!);
-      else this.options.onMessage(member, e.data);
+      if ((e.data as FromWorker | undefined)?.type !== 'holds-lock') this.options.onMessage(member, e.data);
+      else if (lockName !== undefined) this.watchLock(member, lockName);
     };
     if (isNode) (port1 as unknown as { unref?: () => void }).unref?.();
 
