@@ -8,22 +8,10 @@ import assert from 'node:assert/strict';
 import {
   EvaluationError, arange, prefetch, repeat, seq, seterr, smap, uniter, type PrefetchedSeq,
 } from '../../src/index.js';
+import { within } from '../helpers/time.js';
 import { fixtureFunctions } from '../helpers/workers.js';
 
 const T = { timeout: 60_000 };
-
-/** Settles within `ms`, or fails the test: a hang is a failure, not a timeout of the whole run. */
-async function within<X>(ms: number, p: Promise<X>, what: string): Promise<X> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function readAll<T>(p: PrefetchedSeq<T>, map: (v: T) => number): Promise<number[]> {
   const out: number[] = [];

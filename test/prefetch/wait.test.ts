@@ -6,15 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { ChangeWaiter } from '../../src/prefetch/wait.js';
+import { within } from '../helpers/time.js';
 
 const T = { timeout: 20_000 };
-
-/** `p`, or a rejection saying what did not settle within `ms`. */
-function within<V>(ms: number, p: Promise<V>, what: string): Promise<V> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms)));
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
 
 function word(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(16));
