@@ -42,8 +42,8 @@ export class ChangeWaiter {
     if (!r.async) return Promise.resolve();
     const now = performance.now();
     this.due = now + ms;
-    // One timer: set anew only when none is set, or when this wait is due before it fires.
-    if (this.timer === undefined || this.due < this.firesAt) this.arm(ms, now);
+    // One timer: set anew only when this wait is due before it fires (firesAt is Infinity while none is set).
+    if (this.due < this.firesAt) this.arm(ms, now);
     return r.value.then(() => {
       this.due = undefined;
     });
