@@ -304,8 +304,13 @@ export class WorkerBackend implements Backend {
         const out = slotJobs?.size ?? 0;
         if (out === 0 && this.messages.inFlight === 0) this.letProcessExit();
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, out > 0 || !ring ? 20 : 1000).unref?.();
+          const timer = setTimeout(resolve, out > 0 || !ring ? 20 : 1000);
+          (timer as { unref?: () => void }).unref?.();
+          // Woken early by new work: drop the timer, or it fires later for nothing (a wake-up of this thread).
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
         this.wake = undefined;
         continue;
