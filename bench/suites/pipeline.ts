@@ -28,6 +28,7 @@ import { SharedStore, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
 import { mulberry32 } from '../../test/helpers/random.js';
+import { passSize } from '../pass-size.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
@@ -123,9 +124,8 @@ export async function run(report: Report): Promise<void> {
   };
 
   // Calibration (not reported): n for about PASS_SECONDS per pass.
-  const size = (perSecond: number) => Math.max(200, Math.round(perSecond * PASS_SECONDS));
-  const nPrefetch = size((await prefetched(400))[0]);
-  const nMain = size(mainThread(100));
+  const nPrefetch = await passSize(async (n) => (await prefetched(n))[0], { guess: 400, seconds: PASS_SECONDS, min: 200 });
+  const nMain = await passSize(mainThread, { guess: 100, seconds: PASS_SECONDS, min: 200 });
   console.log(`bench pipeline: n = ${nPrefetch} (prefetch), ${nMain} (main thread) for ~${PASS_SECONDS} s passes`);
   const rates = { seqring: [] as number[], second: [] as number[], store: [] as number[], main: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
@@ -135,7 +135,8 @@ export async function run(report: Report): Promise<void> {
     rates.store.push((await prefetched(nPrefetch, true))[0]);
     rates.main.push(mainThread(nMain));
     console.log(
-      `bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${first.toFixed(0)} images/s (a second pass ${second.toFixed(0)}), ` +
+      `bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${first.toFixed(0)} images/s over ${(nPrefetch / first).toFixed(2)} s ` +
+        `(a second pass ${second.toFixed(0)}), ` +
         `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
     );
     await pause(0);

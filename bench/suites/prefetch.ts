@@ -25,6 +25,7 @@ import { arange, prefetch, remoteFunctions, repeat, smap, type PrefetchedSeq, ty
 import { comlinkThroughput } from '../baseline/comlink.js';
 import type { functions } from '../workers/bench.worker.js';
 import { mulberry32 } from '../../test/helpers/random.js';
+import { passSize } from '../pass-size.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
@@ -56,11 +57,6 @@ function quantile(values: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
-
-/** n for a pass of about PASS_SECONDS at `perSecond`. */
-function sized(perSecond: number, min: number): number {
-  return Math.max(min, Math.min(MAX_N, Math.round(perSecond * PASS_SECONDS)));
-}
 
 /** How the worker makes each element: `filled` returns a fresh array (as the baseline does); `writer` is `largeInto`. */
 type Maker = 'plain' | 'writer';
@@ -116,9 +112,13 @@ async function seqringPasses(n: number, floats: number, passes: number, maker: M
 async function throughput(label: string, floats: number, transfer: boolean, passes: number, writer = false) {
   // Calibration (not reported): size each side's n for about PASS_SECONDS per pass.
   const guess = floats <= 1024 ? 20_000 : 300;
-  const nSeqring = sized((await seqringPasses(guess, floats, 1))[0], 1000);
-  const nWriter = writer ? sized((await seqringPasses(guess, floats, 1, 'writer'))[0], 1000) : 0;
-  const nComlink = sized(await comlinkThroughput({ n: Math.max(100, guess >> 3), floats, inFlight: 8, workers: 2, transfer }), 500);
+  const pass = { seconds: PASS_SECONDS, max: MAX_N };
+  const nSeqring = await passSize(async (n) => (await seqringPasses(n, floats, 1))[0], { ...pass, guess, min: 1000 });
+  const nWriter = writer ? await passSize(async (n) => (await seqringPasses(n, floats, 1, 'writer'))[0], { ...pass, guess, min: 1000 }) : 0;
+  const nComlink = await passSize(
+    (n) => comlinkThroughput({ n, floats, inFlight: 8, workers: 2, transfer }),
+    { ...pass, guess: Math.max(100, guess >> 3), min: 500 },
+  );
   console.log(`bench prefetch: ${label}: n = ${nSeqring} (seqring)${writer ? `, ${nWriter} (seqring writer)` : ''}, ${nComlink} (comlink) for ~${PASS_SECONDS} s passes`);
   const seqring: number[][] = [];
   const written: number[] = [];
