@@ -182,36 +182,41 @@ async function seedSleep(report: Report): Promise<void> {
   for (let i = 0; i < n; i++) ideal += sleepMs(i);
   ideal /= workers * 1000;
   const seconds: number[] = [];
+  // Per round: the mean overshoot of that pass's own sleeps, and the best pass they allow
+  // (the same schedule with each element's sleep as long as it really blocked).
+  const overshoots: number[] = [];
+  const floors: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const p = prefetch(smap(fns.sleepy, arange(n)), { workers, maxBuffered: MAX_BUFFERED });
     try {
       if ((await p.get(n - 1))[0] !== n - 1) throw new Error('bench prefetch: sleepy warm-up arrived wrong');
       await pause(300); // four workers to start on two cores
+      const overMs = new Float64Array(n);
       let i = 0;
       const start = performance.now();
       for await (const v of p) {
         if (v[0] !== i) throw new Error(`bench prefetch: sleepy element ${i} arrived wrong (${v[0]})`);
-        i++;
+        overMs[i++] = v[3] / 1000;
       }
       seconds.push((performance.now() - start) / 1000);
-      console.log(`bench prefetch: seed sleep round ${round + 1}/${ROUNDS}: ${seconds.at(-1)!.toFixed(3)} s (ideal ${ideal.toFixed(3)} s)`);
+      overshoots.push(overMs.reduce((a, b) => a + b, 0) / n);
+      floors.push(schedule(n, workers, (k) => sleepMs(k) + overMs[k]));
+      console.log(
+        `bench prefetch: seed sleep round ${round + 1}/${ROUNDS}: ${seconds.at(-1)!.toFixed(3)} s ` +
+          `(ideal ${ideal.toFixed(3)} s; its sleeps overshot ${overshoots.at(-1)!.toFixed(3)} ms each, which allows ${floors.at(-1)!.toFixed(3)} s at best)`,
+      );
     } finally {
       await p.close();
     }
   }
   report('prefetch.seed_sleep_s', median(seconds), `s per full pass, 1000 elements sleeping 5–10 ms, 4 workers, maxBuffered 16, after warm-up (median of ${ROUNDS})`);
   report('prefetch.seed_sleep_ideal_s', ideal, 's, sum of the sleeps / 4');
-  // What the sleep itself costs beyond its request, measured in 4 workers at once like the pass,
-  // and the pass it allows at best: the same schedule with that overshoot on every element.
-  const probe = prefetch(smap(fns.sleepOvershoot, arange(0, workers * 50, 50), repeat(50)), { workers, maxBuffered: workers });
-  try {
-    const overs = await Promise.all(Array.from({ length: workers }, (_, k) => probe.get(k)));
-    const overshoot = overs.reduce((a, b) => a + b, 0) / workers;
-    report('prefetch.seed_sleep_overshoot_ms', overshoot, 'ms, mean of how much longer than asked the worker sleep blocks (200 sleeps, 4 workers at once)');
-    report('prefetch.seed_sleep_floor_s', schedule(n, workers, (i) => sleepMs(i) + overshoot), 's, the best pass those sleeps allow: elements in index order to the first free worker');
-  } finally {
-    await probe.close();
-  }
+  report('prefetch.seed_sleep_overshoot_ms', median(overshoots), `ms, how much longer than asked each sleep of a timed pass blocked, measured in the worker (mean per pass, median of ${ROUNDS})`);
+  report(
+    'prefetch.seed_sleep_floor_s',
+    median(floors),
+    `s, the best pass those sleeps allow: each element's sleep as long as it blocked, elements in index order to the first free worker (per pass, median of ${ROUNDS})`,
+  );
 }
 
 export async function run(report: Report): Promise<void> {

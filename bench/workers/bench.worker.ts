@@ -43,24 +43,16 @@ export const functions = {
   largeInto: writesInto(Float32Array, () => LARGE, (i: number, out) => {
     out.fill(i);
   }),
-  /** Sleeps `sleepMs(i)` ms, then returns 4 int32 values equal to `i`. */
-  sleepy: (i: number) => {
-    sleep(sleepMs(i));
-    return new Int32Array(4).fill(i);
-  },
   /**
-   * How much longer than asked `sleep` blocks, in ms, averaged over the
-   * sleeps of elements first … first + count - 1: the time the seed-sleep
-   * pass loses per element before seqring does anything (timer slack).
+   * Sleeps `sleepMs(i)` ms, then returns 4 int32 values: `i` three times, and
+   * how many µs longer than asked the sleep blocked (timer slack and wake-up:
+   * what the pass loses on this element before seqring does anything).
    */
-  sleepOvershoot: (first: number, count: number) => {
-    let over = 0;
-    for (let i = first; i < first + count; i++) {
-      const start = performance.now();
-      sleep(sleepMs(i));
-      over += performance.now() - start - sleepMs(i);
-    }
-    return over / count;
+  sleepy: (i: number) => {
+    const start = performance.now();
+    sleep(sleepMs(i));
+    const overUs = Math.round((performance.now() - start - sleepMs(i)) * 1000);
+    return Int32Array.of(i, i, i, overUs);
   },
   /**
    * Elements/s at which this worker alone makes `filled(i, LARGE)` for about
