@@ -6,6 +6,7 @@
  */
 import { describeValue } from '../seq/indexing.js';
 import { fetchBytes } from './fetch-bytes.js';
+import { checkExports, checkMemory } from './module-check.js';
 import { checkOptions } from './options.js';
 import { KernelRuntime } from './runtime.js';
 import type { ImageLike, Kernel, KernelCall, KernelModule, KernelSpecs, OptionValue, Pixels } from './types.js';
@@ -44,6 +45,13 @@ export type KernelFactory = (options?: Record<string, OptionValue>) => Kernel;
 export function registerKernels<S extends KernelSpecs>(
   name: string, source: KernelSource, specs: S,
 ): { [K in keyof S]: KernelFactory } {
+  return register(name, source, specs, true);
+}
+
+/** `registerKernels`; `probe: false` skips `checkMemory` for modules another thread checked already. */
+function register<S extends KernelSpecs>(
+  name: string, source: KernelSource, specs: S, probe: boolean,
+): { [K in keyof S]: KernelFactory } {
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`registerKernels: name must be a non-empty string, got ${describeValue(name)}`);
   }
@@ -54,7 +62,7 @@ export function registerKernels<S extends KernelSpecs>(
   }
   checkSpecs(name, specs);
   const entry: Entry = { source, specs: JSON.parse(JSON.stringify(specs)) as KernelSpecs };
-  if (source instanceof WebAssembly.Module) entry.module = checkExports(name, source, entry.specs);
+  if (source instanceof WebAssembly.Module) entry.module = checkModule(name, source, entry.specs, probe);
   registry.set(name, entry);
   if (privateRuntime?.has(name)) privateRuntime = undefined; // its instance is of the old module
   const factories: Record<string, KernelFactory> = {};
@@ -62,6 +70,12 @@ export function registerKernels<S extends KernelSpecs>(
     factories[kernel] = (options) => makeKernel({ module: name, kernel, options: options ?? {} });
   }
   return factories as { [K in keyof S]: KernelFactory };
+}
+
+function checkModule(name: string, module: WebAssembly.Module, specs: KernelSpecs, probe: boolean): WebAssembly.Module {
+  checkExports(name, module, specs);
+  if (probe) checkMemory(name, module);
+  return module;
 }
 
 function isBufferSource(x: unknown): x is BufferSource {
@@ -84,18 +98,6 @@ function checkSpecs(name: string, specs: unknown): void {
   }
 }
 
-function checkExports(name: string, module: WebAssembly.Module, specs: KernelSpecs): WebAssembly.Module {
-  const have = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
-  for (const [kernel, spec] of Object.entries(specs)) {
-    for (const exported of Object.values(spec.exports)) {
-      if (exported && !have.has(exported)) {
-        throw new TypeError(`registerKernels: module '${name}' has no export '${exported}' (kernel '${kernel}')`);
-      }
-    }
-  }
-  return module;
-}
-
 /**
  * Compiles every registered module not compiled yet (the built-ins from
  * build/kernels.wasm). Call it once before using kernels on this thread.
@@ -111,7 +113,7 @@ function compile(name: string, entry: Entry): Promise<WebAssembly.Module> {
   if (entry.module) return Promise.resolve(entry.module);
   entry.compiling ??= (async () => {
     const bytes = entry.source instanceof URL ? await fetchBytes(entry.source) : (entry.source as BufferSource);
-    const module = checkExports(name, await WebAssembly.compile(bytes), entry.specs);
+    const module = checkModule(name, await WebAssembly.compile(bytes), entry.specs, true);
     entry.module = module;
     return module;
   })();
@@ -137,7 +139,7 @@ export async function kernelModules(): Promise<Record<string, KernelModule>> {
  * `kernelModules()`), so kernels called as plain functions here need no fetch.
  */
 export function adoptKernelModules(modules: Record<string, KernelModule>): void {
-  for (const [name, { module, specs }] of Object.entries(modules)) registerKernels(name, module, specs);
+  for (const [name, { module, specs }] of Object.entries(modules)) register(name, module, specs, false);
 }
 
 /** Whether `f` is a kernel (a function carrying a `kernelCall`). */

@@ -1,0 +1,109 @@
+/**
+ * Kernel modules built with the wrong asc flags are refused when registered,
+ * with a message saying how to build them: each module here is one common
+ * mistake, compiled by asc in the test.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import asc from 'assemblyscript/asc';
+import { KERNEL_FLAGS } from '../../scripts/build-kernels.mjs';
+import { loadKernels, registerKernels, type KernelSpecs } from '../../src/kernels.js';
+
+const ARGS = 'src: usize, dst: usize, width: i32, height: i32, channels: i32, outWidth: i32, outHeight: i32, outChannels: i32, params: usize';
+const specs = { copy: { exports: { uint8: 'copy' }, output: { dtype: 'uint8' } } } satisfies KernelSpecs;
+
+/** Compiles AssemblyScript `source` with `flags` (not necessarily seqring's) to wasm bytes. */
+async function compileBytes(source: string, flags: readonly string[]): Promise<Uint8Array<ArrayBuffer>> {
+  let binary: Uint8Array | undefined;
+  const stderr = asc.createMemoryStream();
+  const { error } = await asc.main(['k.ts', '--outFile', 'k.wasm', ...flags], {
+    stderr,
+    readFile: (name: string) => (name === 'k.ts' ? source : null),
+    writeFile: (name: string, contents: string | Uint8Array) => {
+      if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+    },
+    listFiles: () => [],
+  });
+  if (error || !binary) throw new Error(`asc failed: ${stderr.toString()} ${String(error)}`);
+  return new Uint8Array(binary);
+}
+
+const compile = async (source: string, flags: readonly string[]) => new WebAssembly.Module(await compileBytes(source, flags));
+const OWN_MEMORY = flagsWithout(['--importMemory', '--sharedMemory', '--initialMemory', '--maximumMemory']);
+
+/** KERNEL_FLAGS with `drop` removed (each with its value, if it takes one) and `add` appended. */
+function flagsWithout(drop: string[], add: string[] = []): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < KERNEL_FLAGS.length; k++) {
+    const f = KERNEL_FLAGS[k];
+    if (drop.includes(f)) {
+      if (['--initialMemory', '--maximumMemory', '--runtime', '--use'].includes(f)) k++;
+      continue;
+    }
+    out.push(f);
+  }
+  return [...out, ...add];
+}
+
+const plain = `export function copy(${ARGS}): void { store<u8>(dst, load<u8>(src)); }`;
+const howToBuild = /compile it with asc .*--importMemory --sharedMemory --initialMemory 1 --maximumMemory 65536 --runtime stub/;
+
+let good: WebAssembly.Module;
+before(async () => {
+  good = await compile(plain, KERNEL_FLAGS);
+});
+
+test('a module built with seqring\'s flags registers', () => {
+  assert.doesNotThrow(() => registerKernels('check-good', good, specs));
+});
+
+test('a module with a memory of its own (no --importMemory) is refused: kernels would read and write the wrong memory', async () => {
+  const own = await compile(plain, OWN_MEMORY);
+  assert.throws(() => registerKernels('check-own-memory', own, specs), {
+    name: 'TypeError',
+    message: new RegExp(`module 'check-own-memory' does not import its memory as env.memory; ${howToBuild.source}`),
+  });
+});
+
+test('a module importing a function seqring does not give is refused, naming the import', async () => {
+  const logs = await compile(
+    `@external("env", "log") declare function log(x: i32): void;\nexport function copy(${ARGS}): void { log(width); store<u8>(dst, load<u8>(src)); }`,
+    KERNEL_FLAGS,
+  );
+  assert.throws(() => registerKernels('check-import', logs, specs), {
+    name: 'TypeError',
+    message: /module 'check-import' imports env\.log \(function\); seqring gives a kernel module env\.memory and env\.abort only/,
+  });
+});
+
+test('a module whose memory is not shared, or cannot grow to 65536 pages, or starts above 1 page, is refused with the engine\'s reason', async () => {
+  const cases: [string, string[]][] = [
+    ['not shared', flagsWithout(['--sharedMemory'])],
+    ['maximum 256 pages', flagsWithout(['--maximumMemory'], ['--maximumMemory', '256'])],
+    ['initial 2 pages', flagsWithout(['--initialMemory'], ['--initialMemory', '2'])],
+  ];
+  for (const [what, flags] of cases) {
+    const module = await compile(plain, flags);
+    assert.throws(() => registerKernels('check-memory', module, specs), {
+      name: 'TypeError',
+      message: new RegExp(`module 'check-memory' cannot be instantiated over a shared memory of 1 page growing to 65536 \\(.+\\); ${howToBuild.source}`),
+    }, what);
+  }
+});
+
+test('a module with data segments is refused: every worker would write them again over the ring', async () => {
+  const table = `const TABLE: StaticArray<u8> = [7, 1, 2, 3, 4, 5, 6, 8];\nexport function copy(${ARGS}): void { store<u8>(dst, TABLE[load<u8>(src) & 7]); }`;
+  // The build script refuses it as well (it checks the bytes); registration checks the module itself.
+  const module = await compile(table, KERNEL_FLAGS);
+  assert.throws(() => registerKernels('check-data', module, specs), {
+    name: 'TypeError',
+    message: new RegExp(`module 'check-data' writes into memory when it is instantiated \\(at byte \\d+: data segments or a start function\\); every worker .*${howToBuild.source}`),
+  });
+});
+
+test('a refused module given as bytes fails loadKernels with the same message, until a good one takes its name', async () => {
+  registerKernels('check-bytes', await compileBytes(plain, OWN_MEMORY), specs);
+  await assert.rejects(loadKernels(), { name: 'TypeError', message: /module 'check-bytes' does not import its memory as env.memory/ });
+  registerKernels('check-bytes', await compileBytes(plain, KERNEL_FLAGS), specs);
+  await loadKernels();
+});
