@@ -4,5 +4,7 @@ export const KERNEL_FLAGS: readonly string[];
 export function compileKernelSource(entry: string, outFile?: string): Promise<Uint8Array<ArrayBuffer>>;
 /** Throws when the module bytes hold data segments. */
 export function checkNoDataSegments(bytes: Uint8Array, what: string): void;
-/** Builds assembly/index.ts into build/kernels.wasm; returns its path. */
-export function buildKernels(): Promise<string>;
+/** Where the built-in kernels come from and go. */
+export const KERNEL_PATHS: { readonly assemblyDir: string; readonly outFile: string };
+/** Builds `assemblyDir`/index.ts into `outFile` (default KERNEL_PATHS: assembly/ → build/kernels.wasm); returns its path. */
+export function buildKernels(paths?: { assemblyDir: string; outFile: string }): Promise<string>;

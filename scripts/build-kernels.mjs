@@ -76,10 +76,15 @@ export function checkNoDataSegments(bytes, what) {
   }
 }
 
-/** Builds assembly/index.ts into build/kernels.wasm and returns the output path. */
-export async function buildKernels() {
-  const outFile = path.join(root, 'build', 'kernels.wasm');
-  await compileKernelSource(path.join(root, 'assembly', 'index.ts'), outFile);
+/** Where the built-in kernels come from and go (tests build copies elsewhere). */
+export const KERNEL_PATHS = {
+  assemblyDir: path.join(root, 'assembly'),
+  outFile: path.join(root, 'build', 'kernels.wasm'),
+};
+
+/** Builds `assemblyDir`/index.ts into `outFile` (by default assembly/ → build/kernels.wasm) and returns the output path. */
+export async function buildKernels({ assemblyDir, outFile } = KERNEL_PATHS) {
+  await compileKernelSource(path.join(assemblyDir, 'index.ts'), outFile);
   return outFile;
 }
 

@@ -3,15 +3,16 @@
 // assembly/ changes, then reloads the page (a wasm module cannot be hot-swapped
 // into running workers).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildKernels } from './build-kernels.mjs';
+import { KERNEL_PATHS, buildKernels } from './build-kernels.mjs';
 
-const assemblyDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'assembly');
-
-/** @returns {import('vite').Plugin} */
-export function kernelsPlugin() {
+/**
+ * @param {{ assemblyDir: string, outFile: string }} [paths] assembly/ → build/kernels.wasm by default
+ * @returns {import('vite').Plugin}
+ */
+export function kernelsPlugin(paths = KERNEL_PATHS) {
+  const { assemblyDir } = paths;
   let building = Promise.resolve();
-  const rebuild = () => (building = building.then(buildKernels));
+  const rebuild = () => (building = building.then(() => buildKernels(paths)));
   return {
     name: 'seqring:kernels',
     async buildStart() {
@@ -23,7 +24,7 @@ export function kernelsPlugin() {
         if (!path.resolve(file).startsWith(assemblyDir + path.sep)) return;
         try {
           await rebuild();
-          server.config.logger.info(`seqring: rebuilt build/kernels.wasm (${path.relative(assemblyDir, file)} changed)`, { timestamp: true });
+          server.config.logger.info(`seqring: rebuilt ${path.basename(paths.outFile)} (${path.relative(assemblyDir, file)} changed)`, { timestamp: true });
           server.ws.send({ type: 'full-reload' });
         } catch (error) {
           building = Promise.resolve();
