@@ -9,7 +9,8 @@
  * must:
  * - import its memory as `env.memory`, and no function but `env.abort`;
  * - accept a shared memory of 1 page that may grow to 65536 (rings and stores
- *   are made of any size up to that);
+ *   are made of any size up to that; where the device cannot reserve that
+ *   much, the probe asks for less);
  * - write nothing into memory when instantiated: data segments (or a start
  *   function) would be applied again by every worker, over the ring header
  *   and slots other workers are using.
@@ -21,7 +22,24 @@ import type { KernelSpecs } from './types.js';
 export const KERNEL_ASC_FLAGS =
   '--enable simd,threads --importMemory --sharedMemory --initialMemory 1 --maximumMemory 65536 --runtime stub --noAssert --use abort=';
 
-const PROBE_MAX_PAGES = 65536;
+/**
+ * The probe's maximum, largest first: rings and stores may grow that far, but
+ * a device short of address space (a 32-bit browser) may not reserve 4 GiB,
+ * and there the probe settles for the main thread's own memory's maximum.
+ */
+const PROBE_MAX_PAGES = [65536, 16384] as const;
+
+function probeMemory(): { memory: WebAssembly.Memory; maximum: number } | undefined {
+  for (const maximum of PROBE_MAX_PAGES) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 1, maximum, shared: true }), maximum };
+    } catch {
+      // not enough address space for that maximum: try the next
+    }
+  }
+  return undefined;
+}
+
 const howToBuild = `compile it with asc ${KERNEL_ASC_FLAGS} (README, "Your own kernels")`;
 
 /** Throws a TypeError naming `name` unless `module` exports every function its specs name. */
@@ -49,17 +67,18 @@ export function checkMemory(name: string, module: WebAssembly.Module): void {
     const names = unknown.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ');
     throw new TypeError(`registerKernels: module '${name}' imports ${names}; seqring gives a kernel module env.memory and env.abort only: ${howToBuild}`);
   }
-  const probe = new WebAssembly.Memory({ initial: 1, maximum: PROBE_MAX_PAGES, shared: true });
+  const probe = probeMemory();
+  if (!probe) return; // no address space for any probe here: the runtimes will say what fails
   try {
-    new WebAssembly.Instance(module, { env: { memory: probe, abort: () => {} } });
+    new WebAssembly.Instance(module, { env: { memory: probe.memory, abort: () => {} } });
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new TypeError(
-      `registerKernels: module '${name}' cannot be instantiated over a shared memory of 1 page growing to ${PROBE_MAX_PAGES} (${why}); ${howToBuild}`,
+      `registerKernels: module '${name}' cannot be instantiated over a shared memory of 1 page growing to ${probe.maximum} (${why}); ${howToBuild}`,
       { cause },
     );
   }
-  const words = new Int32Array(probe.buffer);
+  const words = new Int32Array(probe.memory.buffer);
   for (let k = 0; k < words.length; k++) {
     if (words[k] !== 0) {
       throw new TypeError(

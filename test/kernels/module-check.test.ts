@@ -107,3 +107,30 @@ test('a refused module given as bytes fails loadKernels with the same message, u
   registerKernels('check-bytes', await compileBytes(plain, KERNEL_FLAGS), specs);
   await loadKernels();
 });
+
+test('where a 4 GiB memory cannot be reserved, the probe asks for less, and without any probe the import checks still hold', async () => {
+  const Real = WebAssembly.Memory;
+  const table = `const TABLE: StaticArray<u8> = [7, 1, 2, 3, 4, 5, 6, 8];\nexport function copy(${ARGS}): void { store<u8>(dst, TABLE[load<u8>(src) & 7]); }`;
+  const [data, smallMax, own] = await Promise.all([
+    compile(table, KERNEL_FLAGS),
+    compile(plain, flagsWithout(['--maximumMemory'], ['--maximumMemory', '256'])),
+    compile(plain, OWN_MEMORY),
+  ]);
+  /** A Memory that refuses shared maxima above `limit` pages, as a 32-bit browser would. */
+  const limited = (limit: number) =>
+    function Memory(descriptor: WebAssembly.MemoryDescriptor) {
+      if (descriptor.shared && (descriptor.maximum ?? 0) > limit) throw new RangeError('could not allocate memory');
+      return new Real(descriptor);
+    } as unknown as typeof WebAssembly.Memory;
+  try {
+    WebAssembly.Memory = limited(16384);
+    assert.doesNotThrow(() => registerKernels('check-limited-good', good, specs));
+    assert.throws(() => registerKernels('check-limited-data', data, specs), { name: 'TypeError', message: /writes into memory when it is instantiated/ });
+    assert.throws(() => registerKernels('check-limited-max', smallMax, specs), { name: 'TypeError', message: /shared memory of 1 page growing to 16384 \(/ });
+    WebAssembly.Memory = limited(0);
+    assert.doesNotThrow(() => registerKernels('check-no-probe', smallMax, specs));
+    assert.throws(() => registerKernels('check-no-probe-own', own, specs), { name: 'TypeError', message: /does not import its memory as env.memory/ });
+  } finally {
+    WebAssembly.Memory = Real;
+  }
+});
