@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import asc from 'assemblyscript/asc';
 import { KERNEL_FLAGS } from '../../scripts/build-kernels.mjs';
 import { loadKernels, registerKernels, type KernelSpecs } from '../../src/kernels.js';
+import { KERNEL_ASC_FLAGS } from '../../src/kernels/module-check.js';
 
 const ARGS = 'src: usize, dst: usize, width: i32, height: i32, channels: i32, outWidth: i32, outHeight: i32, outChannels: i32, params: usize';
 const specs = { copy: { exports: { uint8: 'copy' }, output: { dtype: 'uint8' } } } satisfies KernelSpecs;
@@ -51,6 +52,10 @@ const howToBuild = /compile it with asc .*--importMemory --sharedMemory --initia
 let good: WebAssembly.Module;
 before(async () => {
   good = await compile(plain, KERNEL_FLAGS);
+});
+
+test('the flags the errors give are those the built-ins are built with', () => {
+  for (const flag of KERNEL_ASC_FLAGS.split(' ')) assert.ok(KERNEL_FLAGS.includes(flag), `${flag} is not in KERNEL_FLAGS`);
 });
 
 test('a module built with seqring\'s flags registers', () => {
