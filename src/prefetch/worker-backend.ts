@@ -35,6 +35,8 @@ const HEARTBEAT_LIMIT_MS = 5_000;
 const READER_SPIN_MS = 0.05;
 /** Replacement workers that fail to start in a row before the prefetch gives up. */
 const MAX_FAILED_STARTS = 3;
+/** Slots of a ring whose elements all travel by message (slots.ts, KIND_CLONE): room for the control words only. */
+const CLONE_SLOT_BYTES = 4096;
 
 export interface WorkerBackendOptions {
   readonly transport: 'shared' | 'transfer';
@@ -237,7 +239,13 @@ export class WorkerBackend implements Backend {
         }
         const sized = this.transport === 'shared' && !this.ring;
         if (sized) {
-          this.sizeRing(m.type === 'result' ? m.value : undefined);
+          try {
+            this.sizeRing(m.type === 'result' ? m.value : undefined);
+          } catch (error) {
+            // Not even a ring of small slots could be made (a store that cannot grow): nothing can be read.
+            this.events.fatal(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
           if (a.ok) this.placeFirst(a.job);
         }
         this.events.settled(a.job, a.ok ? { ok: true } : { ok: false, error: a.error });
@@ -259,8 +267,18 @@ export class WorkerBackend implements Backend {
   private sizeRing(first: unknown): void {
     const e = planEncoding(first);
     // Headroom: later elements' descriptions may be a little longer (bigger numbers in them).
-    const bytes = e.kind === KIND_CLONE ? 4096 : encodedBytes(e) + Math.max(256, encodedBytes(e) >> 4);
-    this.makeRing(bytes);
+    const bytes = e.kind === KIND_CLONE ? CLONE_SLOT_BYTES : encodedBytes(e) + Math.max(256, encodedBytes(e) >> 4);
+    try {
+      this.makeRing(bytes);
+    } catch (error) {
+      // maxBuffered + 1 slots of that size do not fit one memory (4 GiB, or less where the
+      // browser cannot allocate it): elements travel by message, as those larger than a slot do.
+      console.warn(
+        `${error instanceof Error ? error.message : String(error)}; elements of ${bytes} bytes travel by message instead ` +
+          `(copied once more, and leased as copies). A smaller maxBuffered keeps them in the ring.`,
+      );
+      this.makeRing(CLONE_SLOT_BYTES);
+    }
     this.sizing = false;
     const location = this.ring!.location;
     for (const m of this.pool.members.values()) if (m.started) void this.attach(m, location); // the others: startWorker

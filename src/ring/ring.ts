@@ -13,6 +13,11 @@ import { Descriptions, read, write, type Encoding, type ValueKind } from './code
 
 /** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
 const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only when grown
+/** The most pages a WebAssembly memory can have (4 GiB). */
+const MAX_MEMORY_PAGES = 65536;
+
+const describeRing = (g: RingGeometry, pages: number): string =>
+  `a ring of ${g.slotCount} slots of ${g.slotBytes} bytes (${Math.ceil((pages * PAGE_BYTES) / 2 ** 20)} MiB)`;
 
 export interface RingOptions extends RingGeometry {
   /** Poison slot data on release so that use after release shows in tests. */
@@ -62,10 +67,15 @@ export class Ring implements RingGeometry {
       try {
         at = memory.grow(pages) * PAGE_BYTES; // the old size: [at, at + pages) is this ring's alone
       } catch (cause) {
-        throw new RangeError(`prefetch: the store's memory cannot grow by the ${pages} pages (64 KiB each) the ring needs`, { cause });
+        throw new RangeError(`prefetch: the store's memory cannot grow by the ${pages} pages (64 KiB each) of ${describeRing(g, pages)}`, { cause });
       }
     } else {
-      memory = new WebAssembly.Memory({ initial: pages, maximum: pages + SCRATCH_HEADROOM_PAGES, shared: true });
+      if (pages > MAX_MEMORY_PAGES) throw new RangeError(`prefetch: ${describeRing(g, pages)} is more than a WebAssembly memory holds (4 GiB)`);
+      try {
+        memory = new WebAssembly.Memory({ initial: pages, maximum: Math.min(MAX_MEMORY_PAGES, pages + SCRATCH_HEADROOM_PAGES), shared: true });
+      } catch (cause) {
+        throw new RangeError(`prefetch: cannot allocate ${describeRing(g, pages)}`, { cause });
+      }
     }
     const words = new Int32Array(memory.buffer, at);
     words[H_SLOT_COUNT] = g.slotCount;
