@@ -234,8 +234,14 @@ export class Reader implements BackendEvents {
     const outcome = entry.outcome!;
     const waiters = entry.waiters.splice(0);
     if (waiters.length === 0) return;
+    // The waiters are out of the entry now: whatever throws from here on must still settle them.
     if (!outcome.ok) {
-      const error = this.options.errorFor(entry.index, outcome);
+      let error: unknown;
+      try {
+        error = this.options.errorFor(entry.index, outcome);
+      } catch (thrown) {
+        error = thrown;
+      }
       for (const w of waiters) w.reject(error);
       this.drop(entry);
       this.pump();
@@ -243,8 +249,14 @@ export class Reader implements BackendEvents {
     }
     entry.consumed = true;
     for (const w of waiters) {
-      if (w.lease) w.resolve(this.makeLease(entry));
-      else w.resolve(this.backend.take(entry.job!, true));
+      let value: unknown;
+      try {
+        value = w.lease ? this.makeLease(entry) : this.backend.take(entry.job!, true);
+      } catch (error) {
+        w.reject(error); // the element could not be read out of its slot: that read fails, not the others
+        continue;
+      }
+      w.resolve(value);
     }
     if (entry.leases === 0) {
       this.drop(entry);
@@ -255,9 +267,9 @@ export class Reader implements BackendEvents {
   }
 
   private makeLease(entry: Entry): Lease<unknown> {
+    const value = this.backend.take(entry.job!, false); // first: if it throws, no lease was counted
     entry.leases++;
     if (entry.leases === 1) this.leased++;
-    const value = this.backend.take(entry.job!, false);
     let released = false;
     const release = (): void => {
       if (released) return;

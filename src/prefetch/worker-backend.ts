@@ -96,9 +96,20 @@ export class WorkerBackend implements Backend {
         errorMode: options.errorMode,
       }),
       onDeath: (m, reason) => this.onDeath(m, reason),
-      onMessage: (m, data) => this.onMessage(m, data as FromWorker),
+      onMessage: (m, data) => {
+        try {
+          this.onMessage(m, data as FromWorker);
+        } catch (error) {
+          this.broke(error); // thrown out of a port's handler, it would reach no one (an uncaught error; in Node, the end of the process)
+        }
+      },
     });
-    void this.boot();
+    void this.boot().catch((error: unknown) => this.broke(error));
+  }
+
+  /** Something the backend did on its own (not for a read) threw: end the prefetch with it rather than leave reads waiting. */
+  private broke(error: unknown): void {
+    this.events.fatal(error instanceof Error ? error : new Error(String(error)));
   }
 
   private async boot(): Promise<void> {
@@ -108,12 +119,12 @@ export class WorkerBackend implements Backend {
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
-      this.events.fatal(error instanceof Error ? error : new Error(String(error)));
+      this.broke(error);
       return;
     }
     this.flushMessages();
     this.events.capacity();
-    if (this.transport === 'shared') void this.watch();
+    if (this.transport === 'shared') void this.watch().catch((error: unknown) => this.broke(error));
     if (this.options.timeout !== undefined) {
       // Elements sent by message (all of them without shared memory; the first one with it) have no slot to watch.
       const every = Math.max(10, Math.min(100, this.options.timeout / 2));
@@ -242,8 +253,7 @@ export class WorkerBackend implements Backend {
           try {
             this.sizeRing(m.type === 'result' ? m.value : undefined);
           } catch (error) {
-            // Not even a ring of small slots could be made (a store that cannot grow): nothing can be read.
-            this.events.fatal(error instanceof Error ? error : new Error(String(error)));
+            this.broke(error); // not even a ring of small slots could be made (a store that cannot grow)
             return;
           }
           if (a.ok) this.placeFirst(a.job);

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import {
   EvaluationError, arange, prefetch, repeat, seq, seterr, smap, uniter, type PrefetchedSeq,
 } from '../../src/index.js';
+import { Ring } from '../../src/ring/ring.js';
+import { MessageJobs } from '../../src/prefetch/messages.js';
+import { SlotJobs } from '../../src/prefetch/slot-jobs.js';
 import { within } from '../helpers/time.js';
 import { fixtureFunctions } from '../helpers/workers.js';
 
@@ -280,4 +283,63 @@ describe('prefetch errors bigger than a slot', () => {
       await p.close();
     }
   });
+});
+
+describe('prefetch internal failures', () => {
+  // A fault inside the reader's own machinery (here: reading a slot throws, as a bug would make it)
+  // must fail that read, whether the element came by message (the first one, which sizes the ring)
+  // or through the watch loop (the ones after it), and leave the prefetch usable: not a crash, not
+  // a read that never settles.
+  for (const failingCall of [1, 6]) {
+    test(`a throw while reading slot ${failingCall === 1 ? 'one (by message)' : 'six (in the watch loop)'} fails that read only`, T, async () => {
+      const real = Ring.prototype.readEncoded;
+      let calls = 0;
+      Ring.prototype.readEncoded = function (this: Ring, ...args: Parameters<typeof real>) {
+        if (++calls === failingCall) throw new Error('injected: the slot could not be read');
+        return real.apply(this, args);
+      };
+      const p = prefetch(seq(Array.from({ length: 40 }, (_, i) => new Float32Array(16).fill(i))), { workers: 2, maxBuffered: 4 });
+      try {
+        const read: number[] = [];
+        const error = await within(10_000, readAll(p, (v) => read.push(v[0]!)).then(() => undefined, (e: unknown) => e), 'the pass');
+        assert.ok(error instanceof Error, `the pass ended without an error after ${calls} slot reads`);
+        assert.match(error.message, /injected: the slot could not be read/);
+        assert.deepEqual(read, Array.from({ length: failingCall - 1 }, (_, i) => i), 'the elements before it arrived');
+        // Usable after: a full pass reads every element (no slot or lease was lost).
+        assert.deepEqual(await within(10_000, readAll(p, (v) => v[0]!), 'a second pass'), Array.from({ length: 40 }, (_, i) => i));
+        assert.equal((await within(5_000, p.get(39), 'a get'))[0], 39);
+      } finally {
+        Ring.prototype.readEncoded = real;
+        await p.close();
+      }
+    });
+  }
+
+  // Faults outside any one read (the watch loop looking at the ring, a worker's message being
+  // handled) end the prefetch with the error: every read pending then, and every later one, rejects.
+  const machinery = [
+    { where: 'the watch loop', proto: SlotJobs.prototype, method: 'scan' as const },
+    { where: "a worker's answer", proto: MessageJobs.prototype, method: 'answer' as const },
+  ];
+  for (const { where, proto, method } of machinery) {
+    test(`a throw in ${where} rejects the pending and later reads with it`, T, async () => {
+      const real: unknown = Reflect.get(proto, method);
+      Reflect.set(proto, method, () => {
+        throw new Error(`injected: ${where} broke`);
+      });
+      const p = prefetch(seq(Array.from({ length: 40 }, (_, i) => new Float32Array(16).fill(i))), { workers: 1, maxBuffered: 4 });
+      try {
+        // The first element comes by message (answer); the next ones through the watch loop (scan).
+        const first = await within(10_000, p.get(0).then(() => undefined, (e: unknown) => e), 'the first read');
+        const second = await within(10_000, p.get(1).then(() => undefined, (e: unknown) => e), 'the second read');
+        const error = method === 'answer' ? first : second;
+        assert.ok(error instanceof Error, `reads settled without the error: ${String(first)}, ${String(second)}`);
+        assert.match(error.message, new RegExp(`injected: ${where} broke`));
+        await assert.rejects(within(5_000, p.get(39), 'a later read'), new RegExp(`injected: ${where} broke`));
+      } finally {
+        Reflect.set(proto, method, real);
+        await p.close();
+      }
+    });
+  }
 });
