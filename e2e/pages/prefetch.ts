@@ -12,6 +12,7 @@ import type { PrefetchedSeq } from '../../src/index.js';
 import { exposeCases } from './run-case.js';
 import { mulberry32 } from '../../test/helpers/random.js';
 import { filledInt32, mixedReads } from '../../test/helpers/mixed-reads.js';
+import { within } from '../../test/helpers/time.js';
 
 if (new URLSearchParams(location.search).has('nowaitasync')) delete (Atomics as { waitAsync?: unknown }).waitAsync;
 
@@ -51,15 +52,6 @@ function failure(e: unknown): Failure {
     stack: error.stack === undefined ? null : String(error.stack),
     causes,
   };
-}
-
-/** Settles like `p`, or rejects after `ms`: a hang is reported, never waited out. */
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
 async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
