@@ -16,5 +16,5 @@ export type { KernelFactory, KernelSource } from './kernels/registry.js';
 export { KernelRuntime } from './kernels/runtime.js';
 export type {
   Pixels, Layout, Dtype, ImageLike, OptionValue, KernelCall, KernelPlan, Kernel, DimRule, NumberChecks,
-  OptionSpec, KernelSpec, KernelSpecs, KernelModule, OutputShape,
+  OptionSpec, KernelSpec, KernelSpecs, KernelModule, OutputShape, OutputArray,
 } from './kernels/types.js';

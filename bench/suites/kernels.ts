@@ -7,6 +7,8 @@
  *   writing into a slot of a shared memory (input copied into scratch).
  * - `kernels.normalize.wasm_fresh_per_s`: the main-thread kernel call, which also
  *   copies the output into a fresh Float32Array.
+ * - `kernels.normalize.wasm_into_per_s`: the main-thread `kernel.into(image, out)`,
+ *   which copies the output into one Float32Array the caller keeps.
  * - `kernels.normalize.js_per_s`: the plain-JS reference (src/kernels/reference.ts)
  *   writing into one reused Float32Array: like for like with wasm_per_s, which
  *   writes into a slot that already exists.
@@ -57,6 +59,7 @@ export async function run(report: Report): Promise<void> {
   const memory = new WebAssembly.Memory({ initial: Math.ceil(slotBytes / 65536), maximum: 1024, shared: true });
   const runtime = KernelRuntime.create(await kernelModules(), memory);
   const jsOut = new Float32Array(WIDTH * HEIGHT * CHANNELS);
+  const intoOut = new Float32Array(WIDTH * HEIGHT * CHANNELS);
   let sink = 0;
   const methods: Record<string, () => void> = {
     wasm_per_s: () => {
@@ -64,6 +67,9 @@ export async function run(report: Report): Promise<void> {
     },
     wasm_fresh_per_s: () => {
       sink += kernel(image).data[7];
+    },
+    wasm_into_per_s: () => {
+      sink += kernel.into(image, intoOut).data[7];
     },
     js_per_s: () => {
       sink += normalizeJsInto(image, options, jsOut).data[7];
@@ -84,6 +90,7 @@ export async function run(report: Report): Promise<void> {
   const what: Record<string, string> = {
     wasm_per_s: 'WebAssembly, into an existing slot of a shared memory',
     wasm_fresh_per_s: 'WebAssembly, main-thread call returning a fresh array',
+    wasm_into_per_s: 'WebAssembly, main-thread kernel.into one Float32Array the caller keeps',
     js_per_s: 'plain-JS reference, into an existing array',
     js_fresh_per_s: 'plain-JS reference, returning a fresh array',
   };

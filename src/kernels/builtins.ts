@@ -3,7 +3,7 @@
  * under the module name 'seqring' by the same `registerKernels` users call.
  */
 import { registerKernels } from './registry.js';
-import type { ImageLike, Kernel, KernelCall, KernelSpecs, Layout, Pixels } from './types.js';
+import type { ImageLike, Kernel, KernelCall, KernelSpecs, Layout, OutputArray, Pixels } from './types.js';
 
 /** The specs of build/kernels.wasm (see assembly/ for the formulas). */
 export const builtinSpecs = {
@@ -50,6 +50,8 @@ export type Bytes = Uint8Array | Uint8ClampedArray;
 /** hwcToChw keeps the element type: uint8 in, Uint8Array out; float32 in, Float32Array out. */
 export interface HwcToChwKernel {
   <D extends Pixels>(image: ImageLike<D>): ImageLike<D extends Float32Array ? Float32Array : Uint8Array>;
+  /** The same, writing into `out` (see `Kernel.into`). */
+  into<D extends Pixels>(image: ImageLike<D>, out: OutputArray<D>): ImageLike<OutputArray<D>>;
   readonly kernelCall: KernelCall;
 }
 

@@ -174,6 +174,7 @@ function makeKernel(call: KernelCall): Kernel {
       : runtimeFor(call).run(kernelCall, image);
   Object.defineProperty(kernel, 'name', { value: call.kernel });
   Object.defineProperty(kernel, 'kernelCall', { value: kernelCall, enumerable: true });
+  Object.defineProperty(kernel, 'into', { value: (image: ImageLike, out: Pixels) => runtimeFor(call).runOut(kernelCall, image, out) });
   return kernel as Kernel;
 }
 

@@ -12,6 +12,7 @@
 import { checkOptions, encodeParams, paramsLength } from './options.js';
 import { describeInput, outputShape, type InputShape } from './shape.js';
 import { sharesMemory } from '../ring/store.js';
+import { describeValue } from '../seq/indexing.js';
 import type { ImageLike, KernelCall, KernelModule, KernelPlan, KernelSpec, OptionValue, OutputShape, Pixels } from './types.js';
 
 const PAGE = 65536;
@@ -134,6 +135,30 @@ export class KernelRuntime {
   run(plan: KernelPlan, input: ImageLike): ImageLike {
     const out = this.execute(plan, input, undefined, Infinity)!;
     return { ...out, data: out.data.slice() };
+  }
+
+  /**
+   * Runs `plan` on `input` and copies the output into the first values of
+   * `out`: a Float32Array for float32 output, a Uint8Array or
+   * Uint8ClampedArray for uint8. Returns an image whose data is `out`, or the
+   * part of it written. What `run` does, without allocating.
+   */
+  runOut<D extends Pixels>(plan: KernelPlan, input: ImageLike, out: D): ImageLike<D> {
+    const result = this.execute(plan, input, undefined, Infinity)!;
+    const calls: readonly KernelCall[] = Array.isArray(plan) ? plan : [plan as KernelCall];
+    const kernel = calls[calls.length - 1].kernel;
+    const wantFloats = result.data instanceof Float32Array;
+    if (wantFloats ? !(out instanceof Float32Array) : !(out instanceof Uint8Array || out instanceof Uint8ClampedArray)) {
+      throw new TypeError(
+        `${kernel}.into: the output is ${wantFloats ? 'float32: out must be a Float32Array' : 'uint8: out must be a Uint8Array or Uint8ClampedArray'}, got ${describeValue(out)}`,
+      );
+    }
+    const n = result.data.length;
+    if (out.length < n) {
+      throw new RangeError(`${kernel}.into: the output has ${n} values (${result.width}×${result.height}×${result.channels}), out only ${out.length}`);
+    }
+    out.set(result.data);
+    return { ...result, data: (out.length === n ? out : out.subarray(0, n)) as D };
   }
 
   private steps(plan: KernelPlan): Step[] {

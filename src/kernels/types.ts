@@ -45,8 +45,17 @@ export type KernelPlan = KernelCall | readonly KernelCall[];
 export interface Kernel<In extends Pixels = Pixels, Out extends Pixels = Pixels> {
   /** An image in, an image out; an image still on its way (a promise, from an async step) gives a promise. */
   <I extends ImageLike<In> | PromiseLike<ImageLike<In>>>(image: I): I extends PromiseLike<unknown> ? Promise<ImageLike<Out>> : ImageLike<Out>;
+  /**
+   * The same call on this thread, writing into `out` (its first values)
+   * instead of a fresh array: no allocation per call. The image returned has
+   * `out` as its data (or the part of it written, when `out` is longer).
+   */
+  into(image: ImageLike<In>, out: OutputArray<Out>): ImageLike<OutputArray<Out>>;
   readonly kernelCall: KernelCall;
 }
+
+/** What `Kernel.into` writes an output to: a Float32Array for float32, a Uint8Array or Uint8ClampedArray for uint8. */
+export type OutputArray<Out extends Pixels> = Out extends Float32Array ? Float32Array : Uint8Array | Uint8ClampedArray;
 
 /** How one output dimension derives from the input: the same, a constant, or an option's value. */
 export type DimRule = 'input' | number | { option: string };

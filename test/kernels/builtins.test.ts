@@ -124,3 +124,61 @@ test('ImageData-like input (Uint8ClampedArray, no channels) is accepted and retu
   assert.ok(!(a.data.buffer instanceof SharedArrayBuffer), 'output owns a plain ArrayBuffer');
   assert.deepEqual(a.data, reference.grayscale(image).data);
 });
+
+describe('kernel.into writes into an array the caller holds', () => {
+  test('normalize.into a Float32Array gives what the call gives, in that array, on a real photo', () => {
+    const image = photo('rocket.jpg');
+    const toModel = normalize(imagenet);
+    const want = reference.normalize(image, imagenet);
+    const out = new Float32Array(want.data.length);
+    const got = toModel.into(image, out);
+    assert.equal(got.data, out, 'the data is the array given');
+    assertSameImage(got, want, 'into');
+    assert.deepEqual(got.data, toModel(image).data);
+    // Again into the same array: overwritten, not accumulated.
+    assertSameImage(toModel.into(image, out), want, 'into, again');
+  });
+
+  test('a longer array gets the first values written and the rest left alone; the result is that part', () => {
+    const image = randomImage(mulberry32(31), 7, 5, 3);
+    const n = 7 * 5 * 3;
+    const out = new Float32Array(n + 9).fill(-42);
+    const got = normalize({ mean: 0.5, std: 0.25 }).into(image, out);
+    assert.equal(got.data.length, n);
+    assert.equal(got.data.buffer, out.buffer);
+    assert.deepEqual(got.data, reference.normalize(image, { mean: 0.5, std: 0.25 }).data);
+    assert.deepEqual([...out.subarray(n)], new Array(9).fill(-42));
+  });
+
+  test('uint8 outputs go into a Uint8Array or Uint8ClampedArray; hwcToChw keeps float32 too', () => {
+    const image = keepChannels(photo('chelsea.png'), 3);
+    const pixels = image.width * image.height;
+    const grey = new Uint8ClampedArray(pixels);
+    const greyOut = grayscale().into(image, grey);
+    assert.equal(greyOut.data, grey);
+    assert.deepEqual(Uint8Array.from(greyOut.data), reference.grayscale(image).data);
+    const planes = new Uint8Array(pixels * 3);
+    assert.deepEqual(hwcToChw().into(image, planes).data, reference.hwcToChw(image).data);
+    const floats = toFloat32({ scale: 1 / 255 })(image);
+    const floatPlanes = new Float32Array(pixels * 3);
+    assert.deepEqual(hwcToChw().into(floats, floatPlanes).data, reference.hwcToChw(floats).data);
+  });
+
+  test('an array of the wrong type or too short is refused, naming the kernel, and left unwritten', () => {
+    const image = randomImage(mulberry32(32), 4, 4, 3);
+    const small = new Float32Array(47).fill(7);
+    assert.throws(() => normalize(imagenet).into(image, small), {
+      name: 'RangeError',
+      message: 'normalize.into: the output has 48 values (4×4×3), out only 47',
+    });
+    assert.deepEqual([...small], new Array(47).fill(7));
+    assert.throws(() => normalize(imagenet).into(image, new Uint8Array(48) as never), {
+      name: 'TypeError',
+      message: 'normalize.into: the output is float32: out must be a Float32Array, got Uint8Array',
+    });
+    assert.throws(() => grayscale().into(image, new Float32Array(16) as never), {
+      name: 'TypeError',
+      message: 'grayscale.into: the output is uint8: out must be a Uint8Array or Uint8ClampedArray, got Float32Array',
+    });
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { assert, type IsExact } from 'conditional-type-checks';
 import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchedSeq, type Seq } from '../../src/index.js';
-import { normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
+import { grayscale, hwcToChw, normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
 declare const f: (x: number) => Float32Array;
@@ -32,6 +32,20 @@ const later = smap(normalize({ mean: [0.5], std: [0.5] }), smap(resizeBilinear({
 assert<IsExact<typeof later, Seq<Promise<ImageLike<Float32Array>>>>>(true);
 const p = later.prefetch({ workers: 2 });
 assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
+
+// kernel.into takes an array of the kernel's output type and gives an image of it.
+declare const rgb: ImageLike<Uint8Array>;
+const intoFloats = normalize({ mean: [0.5], std: [0.5] }).into(rgb, new Float32Array(12));
+assert<IsExact<typeof intoFloats, ImageLike<Float32Array>>>(true);
+// @ts-expect-error: normalize's output is float32, not uint8
+normalize({ mean: [0.5], std: [0.5] }).into(rgb, new Uint8Array(12));
+// @ts-expect-error: grayscale's output is uint8, not float32
+grayscale().into(rgb, new Float32Array(4));
+grayscale().into(rgb, new Uint8ClampedArray(4)); // uint8 output: either uint8 array (an ImageData's, say)
+const planes = hwcToChw().into(normalize({ mean: [0.5], std: [0.5], layout: 'hwc' })(rgb), new Float32Array(12));
+assert<IsExact<typeof planes, ImageLike<Float32Array>>>(true);
+// @ts-expect-error: hwcToChw of float32 gives float32
+hwcToChw().into(normalize({ mean: [0.5], std: [0.5], layout: 'hwc' })(rgb), new Uint8Array(12));
 
 // Leases and iteration carry the element type.
 const q = prefetch(batch(smap(f, arange(10)), 4));
