@@ -145,8 +145,8 @@ export class KernelRuntime {
    */
   runOut<D extends Pixels>(plan: KernelPlan, input: ImageLike, out: D): ImageLike<D> {
     const result = this.execute(plan, input, undefined, Infinity)!;
-    const calls: readonly KernelCall[] = Array.isArray(plan) ? plan : [plan as KernelCall];
-    const kernel = calls[calls.length - 1].kernel;
+    const steps = this.prepared.get(plan)!.steps; // execute worked the plan out
+    const kernel = steps[steps.length - 1].call.kernel;
     const wantFloats = result.data instanceof Float32Array;
     if (wantFloats ? !(out instanceof Float32Array) : !(out instanceof Uint8Array || out instanceof Uint8ClampedArray)) {
       throw new TypeError(
