@@ -250,12 +250,7 @@ export class WorkerBackend implements Backend {
         }
         const sized = this.transport === 'shared' && !this.ring;
         if (sized) {
-          try {
-            this.sizeRing(m.type === 'result' ? m.value : undefined);
-          } catch (error) {
-            this.broke(error); // not even a ring of small slots could be made (a store that cannot grow)
-            return;
-          }
+          this.sizeRing(m.type === 'result' ? m.value : undefined); // if even a ring of small slots fails, onMessage's caller ends the prefetch
           if (a.ok) this.placeFirst(a.job);
         }
         this.events.settled(a.job, a.ok ? { ok: true } : { ok: false, error: a.error });
