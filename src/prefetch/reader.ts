@@ -234,20 +234,15 @@ export class Reader implements BackendEvents {
     const outcome = entry.outcome!;
     const waiters = entry.waiters.splice(0);
     if (waiters.length === 0) return;
-    // The waiters are out of the entry now: whatever throws from here on must still settle them.
     if (!outcome.ok) {
-      let error: unknown;
-      try {
-        error = this.options.errorFor(entry.index, outcome);
-      } catch (thrown) {
-        error = thrown;
-      }
+      const error = this.options.errorFor(entry.index, outcome);
       for (const w of waiters) w.reject(error);
       this.drop(entry);
       this.pump();
       return;
     }
     entry.consumed = true;
+    // The waiters are out of the entry now: a value that cannot be read must still settle them.
     for (const w of waiters) {
       let value: unknown;
       try {
