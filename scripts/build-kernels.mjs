@@ -29,13 +29,13 @@ export const KERNEL_FLAGS = [
 ];
 
 /**
- * Compiles one AssemblyScript entry file to wasm bytes with KERNEL_FLAGS.
- * Writes `outFile` when given. Throws with asc's diagnostics on failure.
+ * Compiles one AssemblyScript entry file to wasm bytes with any `flags` (the
+ * tests build wrongly flagged modules with it). Throws with asc's diagnostics.
  */
-export async function compileKernelSource(entry, outFile) {
+export async function compileAssemblyScript(entry, flags) {
   let binary;
   const stderr = asc.createMemoryStream();
-  const { error } = await asc.main([entry, '--outFile', 'kernels.wasm', ...KERNEL_FLAGS], {
+  const { error } = await asc.main([entry, '--outFile', 'out.wasm', ...flags], {
     stderr,
     writeFile(name, contents) {
       if (name.endsWith('.wasm')) binary = contents;
@@ -44,6 +44,15 @@ export async function compileKernelSource(entry, outFile) {
   if (error || binary === undefined) {
     throw new Error(`asc failed on ${entry}:\n${stderr.toString()}${error ? String(error) : ''}`);
   }
+  return binary;
+}
+
+/**
+ * Compiles one AssemblyScript entry file to wasm bytes with KERNEL_FLAGS and
+ * checks it has no data segments. Writes `outFile` when given.
+ */
+export async function compileKernelSource(entry, outFile) {
+  const binary = await compileAssemblyScript(entry, KERNEL_FLAGS);
   checkNoDataSegments(binary, entry);
   if (outFile !== undefined) {
     await mkdir(path.dirname(outFile), { recursive: true });

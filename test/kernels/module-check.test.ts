@@ -5,28 +5,25 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import asc from 'assemblyscript/asc';
-import { KERNEL_FLAGS } from '../../scripts/build-kernels.mjs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KERNEL_FLAGS, compileAssemblyScript } from '../../scripts/build-kernels.mjs';
 import { loadKernels, registerKernels, type KernelSpecs } from '../../src/kernels.js';
 import { KERNEL_ASC_FLAGS } from '../../src/kernels/module-check.js';
 
 const ARGS = 'src: usize, dst: usize, width: i32, height: i32, channels: i32, outWidth: i32, outHeight: i32, outChannels: i32, params: usize';
 const specs = { copy: { exports: { uint8: 'copy' }, output: { dtype: 'uint8' } } } satisfies KernelSpecs;
 
-/** Compiles AssemblyScript `source` with `flags` (not necessarily seqring's) to wasm bytes. */
+/** Compiles AssemblyScript `source` with `flags` (not necessarily seqring's) to wasm bytes, through a temporary file. */
 async function compileBytes(source: string, flags: readonly string[]): Promise<Uint8Array<ArrayBuffer>> {
-  let binary: Uint8Array | undefined;
-  const stderr = asc.createMemoryStream();
-  const { error } = await asc.main(['k.ts', '--outFile', 'k.wasm', ...flags], {
-    stderr,
-    readFile: (name: string) => (name === 'k.ts' ? source : null),
-    writeFile: (name: string, contents: string | Uint8Array) => {
-      if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
-    },
-    listFiles: () => [],
-  });
-  if (error || !binary) throw new Error(`asc failed: ${stderr.toString()} ${String(error)}`);
-  return new Uint8Array(binary);
+  const dir = await mkdtemp(path.join(tmpdir(), 'seqring-module-check-'));
+  try {
+    await writeFile(path.join(dir, 'k.ts'), source);
+    return new Uint8Array(await compileAssemblyScript(path.join(dir, 'k.ts'), flags));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const compile = async (source: string, flags: readonly string[]) => new WebAssembly.Module(await compileBytes(source, flags));
