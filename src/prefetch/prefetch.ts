@@ -9,6 +9,7 @@ import type { Seq } from '../seq/seq.js';
 import { toPlan } from '../plan/plan.js';
 import { kernelModules } from '../kernels/registry.js';
 import { SharedStore } from '../ring/store.js';
+import { MAX_WORKERS } from '../ring/layout.js';
 import { isNode } from '../workers/endpoint.js';
 import type { KernelModuleEntry } from '../workers/protocol.js';
 import type { Backend } from './backend.js';
@@ -20,7 +21,7 @@ import { closedError, elementError } from './errors.js';
 export type { Lease };
 
 export interface PrefetchOptions {
-  /** Workers (default: hardwareConcurrency - 1, at least 1); 0 evaluates on this thread. */
+  /** Workers (default: hardwareConcurrency - 1, at least 1, at most 48); 0 evaluates on this thread. */
   workers?: number;
   /** 'worker' (default) or 'async': async functions on this thread, `workers` in flight. */
   method?: 'worker' | 'async';
@@ -60,6 +61,10 @@ function checkOptions(options: PrefetchOptions): void {
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) {
     throw new RangeError(`prefetch: workers must be an integer >= 0, got ${String(workers)}`);
   }
+  if (workers !== undefined && workers > MAX_WORKERS && method !== 'async') {
+    // Each live worker bumps a heartbeat word of its own in the ring's header, which has MAX_WORKERS of them.
+    throw new RangeError(`prefetch: workers can be at most ${MAX_WORKERS}, got ${workers}`);
+  }
   if (method !== undefined && method !== 'worker' && method !== 'async') {
     throw new RangeError(`prefetch: method must be 'worker' or 'async', got ${String(method)}`);
   }
@@ -82,7 +87,7 @@ function checkOptions(options: PrefetchOptions): void {
 
 function defaultWorkers(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
-  return Math.max(1, n - 1);
+  return Math.min(MAX_WORKERS, Math.max(1, n - 1));
 }
 
 /** Whether memory can be shared with workers here: always in Node, only when cross-origin isolated in a page. */

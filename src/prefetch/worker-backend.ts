@@ -15,7 +15,7 @@ import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
 import type { SharedStore } from '../ring/store.js';
-import { H_EVENTS, H_READER_WAITING } from '../ring/layout.js';
+import { H_EVENTS, H_READER_WAITING, MAX_WORKERS } from '../ring/layout.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { isNode } from '../workers/endpoint.js';
 import { Pool, whileAlive, type Member } from '../workers/pool.js';
@@ -95,6 +95,7 @@ export class WorkerBackend implements Backend {
         onWorkerStart: options.onWorkerStart,
         errorMode: options.errorMode,
       }),
+      seats: MAX_WORKERS,
       onDeath: (m, reason) => this.onDeath(m, reason),
       onMessage: (m, data) => {
         try {
@@ -336,6 +337,12 @@ export class WorkerBackend implements Backend {
           };
         });
         this.wake = undefined;
+        // Idle workers beat too: one that stops is replaced now, not 5 s after reading resumes.
+        const now = Date.now();
+        if (ring && slotJobs && !this.closed && now - lastCheck >= WAIT_SLICE_MS) {
+          lastCheck = now;
+          this.checkLiveness(now, ring, slotJobs);
+        }
         continue;
       }
       const seen = Atomics.load(ring.words, H_EVENTS);
@@ -363,7 +370,7 @@ export class WorkerBackend implements Backend {
     });
     for (const m of [...this.pool.members.values()]) {
       if (!m.started) continue; // it beats once attached; its start has a timeout of its own
-      const value = ring.heartbeat(m.id);
+      const value = ring.heartbeat(m.seat);
       const b = this.beats.get(m.id);
       if (!b || b.value !== value) this.beats.set(m.id, { value, at: now });
       else if (!busy.has(m.id) && now - b.at > HEARTBEAT_LIMIT_MS) this.pool.terminate(m, 'it stopped beating');

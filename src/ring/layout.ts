@@ -53,10 +53,22 @@ export const H_LINGERER = 11;
  * the element it waits for (pace.ts).
  */
 export const H_NAPS = 12;
-/** One heartbeat word per worker, bumped by the worker while it runs its loop. */
+/**
+ * One heartbeat word per live worker, bumped by the worker while it runs its
+ * loop: word H_HEARTBEAT + seat (a worker's seat is reused after it dies).
+ */
 export const H_HEARTBEAT = 16;
+/** Heartbeat words, so the most workers a prefetch can run at once. */
 export const MAX_WORKERS = 48;
 export const HEADER_WORDS = H_HEARTBEAT + MAX_WORKERS;
+
+/** Word index of the heartbeat of the worker in `seat` (0 … MAX_WORKERS - 1). */
+export function heartbeatWord(seat: number): number {
+  if (!(Number.isInteger(seat) && seat >= 0 && seat < MAX_WORKERS)) {
+    throw new RangeError(`ring: heartbeat seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
+  }
+  return H_HEARTBEAT + seat;
+}
 export const HEADER_BYTES = HEADER_WORDS * 4;
 
 // Slot table: SLOT_WORDS i32 per slot.

@@ -4,8 +4,8 @@
  * the reader creates it, workers attach to it.
  */
 import {
-  GUARD_BYTE, GUARD_BYTES, H_CLOSED, H_EVENTS, H_HEARTBEAT, H_MAGIC, H_POISON, H_REQUESTS, H_SLOT_BYTES, H_SLOT_COUNT,
-  MAX_WORKERS, PAGE_BYTES, RING_MAGIC, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES, alignUp, ringPages, slotDataOffset, slotWord,
+  GUARD_BYTE, GUARD_BYTES, H_CLOSED, H_EVENTS, H_MAGIC, H_POISON, H_REQUESTS, H_SLOT_BYTES, H_SLOT_COUNT,
+  PAGE_BYTES, RING_MAGIC, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES, alignUp, heartbeatWord, ringPages, slotDataOffset, slotWord,
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
@@ -160,12 +160,13 @@ export class Ring implements RingGeometry {
     return Atomics.load(this.words, H_EVENTS);
   }
 
-  heartbeat(worker: number): number {
-    return Atomics.load(this.words, H_HEARTBEAT + (worker % MAX_WORKERS));
+  /** The heartbeat count of the worker in `seat` (WorkerInit.seat). */
+  heartbeat(seat: number): number {
+    return Atomics.load(this.words, heartbeatWord(seat));
   }
 
-  beat(worker: number): void {
-    Atomics.add(this.words, H_HEARTBEAT + (worker % MAX_WORKERS), 1);
+  beat(seat: number): void {
+    Atomics.add(this.words, heartbeatWord(seat), 1);
   }
 
   /** Writes the canary bytes around a slot's data. */

@@ -20,6 +20,8 @@ export const START_TIMEOUT_MS = 30_000;
 
 export interface Member {
   readonly id: number;
+  /** Its heartbeat word in the ring (WorkerInit.seat): held by no other live member. */
+  readonly seat: number;
   readonly worker: WorkerLike;
   /** The reader's end of the worker's value port. */
   readonly port: MessagePort;
@@ -36,7 +38,9 @@ export interface Member {
 export interface PoolOptions {
   readonly factory: WorkerFactory | undefined;
   /** Everything of WorkerInit but what the pool fills in per worker. */
-  readonly init: (id: number) => Omit<WorkerInit, 'workerId' | 'valuePort' | 'lockName'>;
+  readonly init: (id: number) => Omit<WorkerInit, 'workerId' | 'seat' | 'valuePort' | 'lockName'>;
+  /** Seats (heartbeat words) there are: at most this many members live at once. */
+  readonly seats: number;
   /** Called once per worker death, with a reason for error messages. */
   readonly onDeath: (member: Member, reason: string) => void;
   /** Called with each value-port message. */
@@ -59,13 +63,14 @@ export class Pool {
   async spawn(): Promise<Member> {
     if (this.closed) throw new Error('pool: closed');
     if (isNode) await prepareNode();
+    const seat = this.freeSeat();
     const id = this.nextId++;
     const worker = this.options.factory ? this.options.factory() : await builtinWorker();
     const { port1, port2 } = new MessageChannel();
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const member: Member = { id, worker, port: port1, api, dead: false, started: false, stopped };
+    const member: Member = { id, seat, worker, port: port1, api, dead: false, started: false, stopped };
     this.stoppers.set(member, markStopped);
     this.members.set(id, member);
     this.watch(member);
@@ -76,7 +81,7 @@ export class Pool {
     };
     if (isNode) (port1 as unknown as { unref?: () => void }).unref?.();
 
-    const init: WorkerInit = { ...this.options.init(id), workerId: id, valuePort: port2, lockName };
+    const init: WorkerInit = { ...this.options.init(id), workerId: id, seat, valuePort: port2, lockName };
     try {
       await withTimeout(api.start(Comlink.transfer(init, [port2 as unknown as Transferable])), START_TIMEOUT_MS, member, `worker ${id} did not start within ${START_TIMEOUT_MS} ms`);
     } catch (error) {
@@ -85,6 +90,17 @@ export class Pool {
     }
     member.started = true;
     return member;
+  }
+
+  /**
+   * The lowest seat no live member holds. A dead member's seat is free at
+   * once: if its worker still runs for a moment, its last beats land on the
+   * newcomer's word, which only makes the newcomer look alive sooner.
+   */
+  private freeSeat(): number {
+    const held = new Set([...this.members.values()].map((m) => m.seat));
+    for (let seat = 0; seat < this.options.seats; seat++) if (!held.has(seat)) return seat;
+    throw new RangeError(`pool: all ${this.options.seats} seats are taken; at most ${this.options.seats} workers can run at once`);
   }
 
   private watch(member: Member): void {

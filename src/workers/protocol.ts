@@ -20,7 +20,13 @@ export interface KernelModuleEntry {
 }
 
 export interface WorkerInit {
+  /** Unique per prefetch: never reused, so a dead worker's claims and messages stay its own. */
   readonly workerId: number;
+  /**
+   * Which heartbeat word of the ring this worker bumps: 0 … seats - 1, unique
+   * among the live workers and reused after a death (ids grow without bound).
+   */
+  readonly seat: number;
   readonly plan: Plan;
   readonly transport: Transport;
   readonly kernelModules: Readonly<Record<string, KernelModuleEntry>> | undefined;

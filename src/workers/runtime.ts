@@ -149,7 +149,7 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
   let lingered = false;
   for (;;) {
     if (ring.closed) return;
-    ring.beat(id);
+    ring.beat(init.seat);
     const seen = ring.requestsSeen();
     const claim = ring.slots.claimLowest(id);
     if (!claim) {

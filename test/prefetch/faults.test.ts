@@ -118,6 +118,32 @@ describe('prefetch worker deaths', () => {
     }
   });
 
+  test('an idle worker that stops beating is replaced; a replacement beating in a dead worker\'s heartbeat seat is not', T, async () => {
+    // Workers 0 and 1; element 5 kills one, and worker 2 takes its seat. The survivor then blocks
+    // for good once idle. Within the heartbeat limit (5 s) and a check, with no element out, it
+    // must be replaced by worker 3; worker 2, idle too but beating in its reused seat, lives on.
+    const { fns } = fixtureFunctions();
+    const deaths = new Int32Array(new SharedArrayBuffer(4));
+    const n = 40;
+    const pipeline = smap(fns.dieThenHangIdle, arange(n), repeat(5), repeat(deaths), repeat(2));
+    const p = prefetch(pipeline, { workers: 2, maxBuffered: 4, onWorkerStart: 'rememberWorker' });
+    try {
+      const first = await within(30_000, readAll(p, (v) => v[1]!), 'the first pass');
+      assert.equal(Atomics.load(deaths, 0), 2, 'element 5 killed one worker, then succeeded');
+      assert.ok(first.slice(6).some((w) => w < 2), 'the survivor computed elements after the death (so it blocks once idle)');
+      await new Promise((r) => setTimeout(r, 7_500)); // nothing read: the limit, a check, and a replacement's start
+      const seen = new Set<number>();
+      // Worker 3 is up already: reading resumes with it, not 5 s of checks after (passes take ms each).
+      const until = Date.now() + 3_000;
+      while (!(seen.has(2) && seen.has(3)) && Date.now() < until) {
+        for (const w of await within(10_000, readAll(p, (v) => v[1]!), 'a pass after the idle time')) seen.add(w);
+      }
+      assert.deepEqual([...seen].sort(), [2, 3], 'after the idle time: worker 2 (not taken for hung) and worker 3 (replacing the blocked one), no other');
+    } finally {
+      await p.close();
+    }
+  });
+
   test('a worker terminated from outside while it computes is noticed and its element recomputed', T, async () => {
     const { fns, made } = fixtureFunctions();
     const p = prefetch(smap(fns.sleepThen, arange(20), repeat(300)), { workers: 1, maxBuffered: 2 });
@@ -219,6 +245,7 @@ describe('prefetch refuses what cannot work', () => {
     assert.throws(() => prefetch(s, { maxBuffered: 0 }), RangeError);
     assert.throws(() => prefetch(s, { maxBuffered: 1.5 }), RangeError);
     assert.throws(() => prefetch(s, { workers: -1 }), RangeError);
+    assert.throws(() => prefetch(s, { workers: 49 }), (e: Error) => e instanceof RangeError && /at most 48/.test(e.message));
     assert.throws(() => prefetch(s, { method: 'thread' as 'worker' }), RangeError);
     assert.throws(() => prefetch(s, { slotBytes: 0 }), RangeError);
     assert.throws(() => prefetch(s, { timeout: -5 }), RangeError);

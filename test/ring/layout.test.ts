@@ -101,14 +101,22 @@ describe('Ring', () => {
     assert.equal(ring.field(1, S_BYTES), 32, 'the slot table is untouched');
   });
 
-  test('heartbeats count per worker; close sets the closed flag', T, () => {
+  test('heartbeats count per seat; a seat outside the header is refused, not written; close sets the closed flag', T, () => {
     const ring = Ring.create({ slotCount: 1, slotBytes: 16 });
     assert.equal(ring.heartbeat(3), 0);
     ring.beat(3);
     ring.beat(3);
     ring.beat(4);
+    ring.beat(MAX_WORKERS - 1);
     assert.equal(ring.heartbeat(3), 2);
     assert.equal(ring.heartbeat(4), 1);
+    assert.equal(ring.heartbeat(MAX_WORKERS - 1), 1);
+    const table = ring.words.slice(HEADER_WORDS);
+    for (const seat of [MAX_WORKERS, MAX_WORKERS + 3, -1, 1.5]) {
+      assert.throws(() => ring.beat(seat), RangeError, `seat ${seat}`);
+      assert.throws(() => ring.heartbeat(seat), RangeError, `seat ${seat}`);
+    }
+    assert.deepEqual(ring.words.slice(HEADER_WORDS), table, 'the slot table after the header is untouched');
     assert.equal(ring.closed, false);
     Ring.attach(ring.location).close();
     assert.equal(ring.closed, true);
