@@ -135,6 +135,17 @@ export async function kernelModules(): Promise<Record<string, KernelModule>> {
 }
 
 /**
+ * The modules compiled on this thread so far, with their specs, without
+ * compiling any (undefined when none is): sent to workers whose plan has no
+ * kernel step, so that their own functions can still call kernels directly.
+ */
+export function loadedKernelModules(): Record<string, KernelModule> | undefined {
+  let out: Record<string, KernelModule> | undefined;
+  for (const [name, entry] of registry) if (entry.module) (out ??= {})[name] = { module: entry.module, specs: entry.specs };
+  return out;
+}
+
+/**
  * Registers modules received from another thread (the result of
  * `kernelModules()`), so kernels called as plain functions here need no fetch.
  */

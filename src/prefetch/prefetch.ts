@@ -7,7 +7,7 @@ import { normalizeIndex } from '../seq/indexing.js';
 import { creationSite, seterr } from '../seq/errors.js';
 import type { Seq } from '../seq/seq.js';
 import { toPlan } from '../plan/plan.js';
-import { kernelModules } from '../kernels/registry.js';
+import { kernelModules, loadedKernelModules } from '../kernels/registry.js';
 import { SharedStore } from '../ring/store.js';
 import { MAX_WORKERS } from '../ring/layout.js';
 import { isNode } from '../workers/endpoint.js';
@@ -227,8 +227,10 @@ export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): Prefetc
       onWorkerStart: options.onWorkerStart,
       timeout: options.timeout,
       errorMode: seterr(),
+      // A plan with kernel steps needs them all compiled; otherwise workers get what is compiled
+      // already, for kernels the user's worker functions call themselves (Modules cost no copy).
       kernelModules: async () =>
-        plan.usesKernels ? ((await kernelModules()) as unknown as Record<string, KernelModuleEntry>) : undefined,
+        (plan.usesKernels ? await kernelModules() : loadedKernelModules()) as unknown as Record<string, KernelModuleEntry> | undefined,
       poison: options.debug?.poisonReleased === true,
       // Without shared memory there is no ring to place (nor a store: it needs shared memory too).
       store: transport === 'shared' ? options.store : undefined,

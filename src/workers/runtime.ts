@@ -17,6 +17,8 @@ import { seterr } from '../seq/errors.js';
 import type { Seq } from '../seq/seq.js';
 import { factories } from '../ops/factories.js';
 import { KernelRuntime } from '../kernels/runtime.js';
+import { adoptKernelModules } from '../kernels/registry.js';
+import type { KernelModule } from '../kernels/types.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
 import { KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
@@ -99,6 +101,9 @@ export class WorkerRuntime {
       await holdLifeLock(init.lockName);
       post(init.valuePort, { type: 'holds-lock' });
     }
+    // The reader's compiled kernel modules: the worker's own functions (and onWorkerStart) may
+    // call kernels as plain functions without a loadKernels() of their own (no fetch, no compile).
+    if (init.kernelModules) adoptKernelModules(init.kernelModules as Record<string, KernelModule>);
     const runtime = new WorkerRuntime(init, functions);
     if (init.onWorkerStart !== undefined) {
       const hook = functions[init.onWorkerStart] as ((worker: number) => unknown) | undefined;

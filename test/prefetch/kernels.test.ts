@@ -9,7 +9,9 @@ import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear, toFloat32 } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
-import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { fixtureFunctions, mulberry32, seedFromEnv, tsWorker } from '../helpers/workers.js';
+import { remoteFunctions } from '../../src/index.js';
+import type { functions as kernelFunctions } from '../fixtures/kernels.worker.js';
 import { arange } from '../../src/index.js';
 
 const T = { timeout: 60_000 };
@@ -143,6 +145,24 @@ describe('kernels in prefetch workers', () => {
       }
     });
   }
+
+  test('a worker function that calls a kernel itself (not a pipeline step) needs no loadKernels() in its worker', T, async () => {
+    await loadKernels(); // on this thread only: prefetch sends the compiled modules
+    const fns = remoteFunctions<typeof kernelFunctions>(() => tsWorker(new URL('../fixtures/kernels.worker.ts', import.meta.url)));
+    const images = randomImages(12, 9, 7, 77);
+    const p = prefetch(smap(fns.grayWithMean, seq(images)), { workers: 2 });
+    try {
+      for (let i = 0; i < images.length; i++) {
+        const got = await p.get(i);
+        const want = reference.grayscale(images[i]!);
+        assert.deepEqual([got.width, got.height], [9, 7]);
+        assert.deepEqual([...got.data], [...want.data], `element ${i}`);
+        assert.equal(got.mean, [...want.data].reduce((a, b) => a + b, 0) / want.data.length);
+      }
+    } finally {
+      await p.close();
+    }
+  });
 
   test('outputs of other shapes with as many values (72: 6×4×3, 4×6×3, 12×6×1, 6×4×3 as planes) each read back with their own shape and layout', T, async () => {
     await loadKernels();
