@@ -70,3 +70,13 @@ test('a bad image (zero width, or too little data) fails only its own element', 
     }
   }
 });
+
+test("a user's worker function that calls a kernel itself needs no loadKernels() in its worker: outputs match the reference", async ({ page }) => {
+  const r = await runCase(page, 'kernelCalledInWorkerFunction');
+  expect(r.transport).toBe('shared');
+  expect(r.out.map((o) => o.name)).toEqual(photos);
+  for (const o of r.out) {
+    expect(o.shape, o.name).toEqual(o.want);
+    expect(o.differences, o.name).toBe(0);
+  }
+});

@@ -5,12 +5,13 @@
  * reference chain (src/kernels/reference.ts) computed here. Cases return
  * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
  */
-import { EvaluationError, SharedStore, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { EvaluationError, SharedStore, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
-import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import { grayscale, loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { exposeCases } from './run-case.js';
+import type { functions } from './kernels.worker.js';
 
 export const photos = ['astronaut.png', 'chelsea.png', 'rocket.jpg', 'camera.png'];
 const size = { width: 224, height: 224 };
@@ -138,6 +139,32 @@ const cases = {
     const resize = resizeBilinear(size);
     const norm = normalize(stats);
     return images.map((image, i) => compare(photos[i]!, image, norm(resize(image)) as ImageLike<Float32Array>));
+  },
+
+  /**
+   * A worker function of the user's that calls grayscale itself: the worker
+   * has no loadKernels() of its own. Each output against the reference, and
+   * against the same kernel called here.
+   */
+  async kernelCalledInWorkerFunction() {
+    await loadKernels();
+    const images = await Promise.all(photos.map(decode));
+    const fns = remoteFunctions<typeof functions>(() => new Worker(new URL('./kernels.worker.ts', import.meta.url), { type: 'module' }));
+    const p = prefetch(smap(fns.grayHere, seq(images)), { workers: 2 });
+    try {
+      const out = [];
+      for (let i = 0; i < images.length; i++) {
+        const got = await p.get(i);
+        const want = reference.grayscale(images[i]!);
+        const here = grayscale()(images[i]!);
+        let differences = 0;
+        for (let k = 0; k < want.data.length; k++) if (got.data[k] !== want.data[k] || here.data[k] !== want.data[k]) differences++;
+        out.push({ name: photos[i]!, shape: [got.width, got.height, got.data.length], want: [want.width, want.height, want.data.length], differences });
+      }
+      return { transport: p.transport, out };
+    } finally {
+      await p.close();
+    }
   },
 
   /** Bad images (zero width, wrong data length) fail only their own elements. */
