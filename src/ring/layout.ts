@@ -87,6 +87,8 @@ export const S_DTYPE = 4;
 export const S_BYTES = 5;
 /** Bytes of the structure description (trees) or error text, written after the data. */
 export const S_META_BYTES = 6;
+/** Where the data starts in the slot (0–7; codec.ts): a TYPED element's byte offset in its own buffer, modulo 8. */
+export const S_DATA_AT = 7;
 
 export const GUARD_BYTES = 16;
 export const GUARD_BYTE = 0xa5;

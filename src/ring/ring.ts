@@ -5,10 +5,13 @@
  */
 import {
   GUARD_BYTE, GUARD_BYTES, H_CLOSED, H_EVENTS, H_MAGIC, H_POISON, H_REQUESTS, H_SLOT_BYTES, H_SLOT_COUNT,
-  PAGE_BYTES, RING_MAGIC, S_BYTES, S_DTYPE, S_KIND, S_META_BYTES, alignUp, heartbeatWord, ringPages, slotDataOffset, slotWord,
+  PAGE_BYTES, RING_MAGIC, S_BYTES, S_DATA_AT, S_DTYPE, S_KIND, S_META_BYTES, alignUp, heartbeatWord, ringPages, slotDataOffset, slotWord,
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
+
+/** The slot words that say what a slot holds (layout.ts). */
+type LayoutField = typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES | typeof S_DATA_AT;
 import { Descriptions, read, write, type Encoding, type ValueKind } from './codec.js';
 
 /** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
@@ -107,33 +110,37 @@ export class Ring implements RingGeometry {
     return this.at + slotDataOffset(this, slot);
   }
 
-  field(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES): number {
+  field(slot: number, f: LayoutField): number {
     return Atomics.load(this.words, slotWord(slot, f));
   }
 
-  setField(slot: number, f: typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES, v: number): void {
+  setField(slot: number, f: LayoutField, v: number): void {
     Atomics.store(this.words, slotWord(slot, f), v);
   }
 
-  /** Says what `slot` holds (codec.ts): its kind, type code, data bytes and description bytes. */
-  setLayout(slot: number, kind: number, dtype: number, dataBytes: number, metaBytes: number): void {
+  /**
+   * Says what `slot` holds (codec.ts): its kind, type code, data bytes,
+   * description bytes, and where its data starts (`dataAt`, 0–7).
+   */
+  setLayout(slot: number, kind: number, dtype: number, dataBytes: number, metaBytes: number, dataAt = 0): void {
     this.setField(slot, S_KIND, kind);
     this.setField(slot, S_DTYPE, dtype);
     this.setField(slot, S_BYTES, dataBytes);
     this.setField(slot, S_META_BYTES, metaBytes);
+    this.setField(slot, S_DATA_AT, dataAt);
   }
 
   /** Writes an element planned by codec.ts into `slot`, with its layout (not yet published). */
   writeEncoded(slot: number, e: Encoding): void {
     write(e, this.buffer, this.dataOffset(slot));
-    this.setLayout(slot, e.kind, e.dtype, e.dataBytes, e.meta?.byteLength ?? 0);
+    this.setLayout(slot, e.kind, e.dtype, e.dataBytes, e.meta?.byteLength ?? 0, e.dataAt);
   }
 
   /** The element in `slot` (see codec.ts `read`): views into the slot, or a copy when `copy`. */
   readEncoded(slot: number, copy: boolean): unknown {
     return read(
-      this.buffer, this.dataOffset(slot), this.field(slot, S_KIND) as ValueKind, this.field(slot, S_DTYPE),
-      this.field(slot, S_BYTES), this.field(slot, S_META_BYTES), copy, this.descriptions,
+      this.buffer, this.dataOffset(slot) + this.field(slot, S_DATA_AT), this.field(slot, S_KIND) as ValueKind,
+      this.field(slot, S_DTYPE), this.field(slot, S_BYTES), this.field(slot, S_META_BYTES), copy, this.descriptions,
     );
   }
 

@@ -180,6 +180,29 @@ describe('prefetch reads', () => {
     }
   });
 
+  for (const tree of [false, true]) {
+    test(`views at odd offsets of a file (3,073-byte records) travel in the ring, intact${tree ? ', inside objects' : ''}`, T, async () => {
+      const { fns } = fixtureFunctions();
+      const size = 3073;
+      const p = prefetch(smap(fns.recordOfFile, arange(40), repeat(size), repeat(tree)), { workers: 2, maxBuffered: 4 });
+      try {
+        for (let i = 0; i < 40; i++) {
+          const lease = await p.lease(i);
+          const got = lease.value;
+          const pixels = (tree ? (got as { label: number; pixels: Uint8Array }).pixels : got) as Uint8Array;
+          if (tree) assert.equal((got as { label: number }).label, i);
+          assert.equal(pixels.length, size, `element ${i}`);
+          for (let k = 0; k < size; k++) if (pixels[k] !== ((k * 13 + i) & 255)) assert.fail(`element ${i}, byte ${k}: ${pixels[k]}`);
+          // Element 0 sizes the ring and travels by message; the others (of other offsets modulo 8) fit its slots.
+          if (i > 0) assert.ok(pixels.buffer instanceof SharedArrayBuffer, `element ${i} is a view into the ring`);
+          lease.release();
+        }
+      } finally {
+        await p.close();
+      }
+    });
+  }
+
   test('elements larger than the slot (sized from the first) still arrive intact', T, async () => {
     // Element 0 is small and sizes the ring; the others are four times larger.
     const data = Array.from({ length: 30 }, (_, i) => new Float64Array(i === 0 ? 16 : 64 + i).fill(i));

@@ -24,7 +24,7 @@ function roundTrip(value: unknown, copy: boolean): { got: unknown; e: Encoding; 
   const e = plan(value);
   assert.ok(encodedBytes(e) <= ring.slotBytes);
   write(e, ring.buffer, at);
-  const got = read(ring.buffer, at, e.kind, e.dtype, e.dataBytes, e.meta?.byteLength ?? 0, copy);
+  const got = read(ring.buffer, at + e.dataAt, e.kind, e.dtype, e.dataBytes, e.meta?.byteLength ?? 0, copy);
   assert.deepEqual(ring.damagedGuards(), []);
   return { got, e, ring, at };
 }
@@ -129,6 +129,67 @@ describe('trees (TREE)', () => {
   test('non-finite numbers and -0 in a tree round-trip', T, () => {
     const { got } = roundTrip({ x: new Float32Array([1]), n: NaN, p: Infinity, m: -Infinity, z: -0 }, true);
     assert.deepEqual(got, { x: new Float32Array([1]), n: NaN, p: Infinity, m: -Infinity, z: -0 });
+  });
+});
+
+describe('leaves keep their alignment modulo 8 (so V8 copies them a word at a time)', () => {
+  /** Views at every byte offset their type allows, 1 to 7 (and 0) bytes into a bigger buffer. */
+  function shifted(): TypedArray[] {
+    const out: TypedArray[] = [];
+    for (const a of samples) {
+      const size = a.BYTES_PER_ELEMENT;
+      for (let bytes = 0; bytes < 8; bytes += size) {
+        const whole = new (a.constructor as { new (n: number): TypedArray })(a.length + 8 / size);
+        const view = whole.subarray(bytes / size, bytes / size + a.length);
+        view.set(a as never);
+        out.push(view);
+      }
+    }
+    return out;
+  }
+
+  test('a typed array at any byte offset starts its slot data at that offset modulo 8, and round-trips', T, () => {
+    const views = shifted();
+    assert.ok(views.some((v) => v.byteOffset % 8 === 7) && views.some((v) => v.byteOffset % 8 === 4), 'odd and half-word offsets are covered');
+    for (const v of views) {
+      const { got, e, at } = roundTrip(v, false);
+      const label = `${v.constructor.name} at byte ${v.byteOffset}`;
+      assert.equal(e.kind, KIND_TYPED, label);
+      assert.equal(e.dataAt, v.byteOffset % 8, label);
+      assert.equal(encodedBytes(e), e.dataAt + v.byteLength, label);
+      assert.equal((got as TypedArray).byteOffset, at + (v.byteOffset % 8), label);
+      assert.deepEqual(got, v, label);
+      assert.deepEqual(roundTrip(v, true).got, v, `${label}, copied`);
+    }
+  });
+
+  test('each leaf of a tree sits at its own offset modulo 8 in the slot, and the tree round-trips', T, () => {
+    const bytes = new Uint8Array(64).map((_, k) => k * 7);
+    const floats = new Float32Array(16).map((_, k) => k / 3);
+    const value = { a: bytes.subarray(3, 40), b: floats.subarray(1, 9), c: new Float64Array([Math.E]), d: [bytes.subarray(5, 6), new Int16Array(8).subarray(3)] };
+    const { got, e, ring } = roundTrip(value, false);
+    assert.equal(e.kind, KIND_TREE);
+    assert.deepEqual(got, value);
+    const leaves = [(got as typeof value).a, (got as typeof value).b, (got as typeof value).c, ...(got as typeof value).d];
+    const sources = [value.a, value.b, value.c, ...value.d];
+    leaves.forEach((leaf, k) => {
+      assert.equal(leaf.buffer, ring.buffer, `leaf ${k} is a view into the slot`);
+      assert.equal(leaf.byteOffset % 8, sources[k]!.byteOffset % 8, `leaf ${k}`);
+    });
+    for (let k = 1; k < e.leaves.length; k++) {
+      assert.ok(e.leaves[k]!.offset >= e.leaves[k - 1]!.offset + e.leaves[k - 1]!.array.byteLength, `leaf ${k} does not overlap the one before`);
+    }
+  });
+
+  test('a slot that held a shifted array, then an aligned one, reads the aligned one right (the shift is per element)', T, () => {
+    const ring = Ring.create({ slotCount: 1, slotBytes: 256 });
+    const odd = new Uint8Array(64).map((_, k) => k).subarray(5, 37);
+    const even = new Uint8Array(32).map((_, k) => 200 - k);
+    for (const v of [odd, even, odd]) {
+      ring.writeEncoded(0, plan(v));
+      assert.deepEqual(ring.readEncoded(0, true), new Uint8Array(v));
+    }
+    assert.deepEqual(ring.damagedGuards(), []);
   });
 });
 
