@@ -61,6 +61,7 @@ export const H_HEARTBEAT = 16;
 /** Heartbeat words, so the most workers a prefetch can run at once. */
 export const MAX_WORKERS = 48;
 export const HEADER_WORDS = H_HEARTBEAT + MAX_WORKERS;
+export const HEADER_BYTES = HEADER_WORDS * 4;
 
 /** Word index of the heartbeat of the worker in `seat` (0 … MAX_WORKERS - 1). */
 export function heartbeatWord(seat: number): number {
@@ -69,7 +70,6 @@ export function heartbeatWord(seat: number): number {
   }
   return H_HEARTBEAT + seat;
 }
-export const HEADER_BYTES = HEADER_WORDS * 4;
 
 // Slot table: SLOT_WORDS i32 per slot.
 export const SLOT_WORDS = 16;

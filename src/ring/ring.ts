@@ -9,10 +9,10 @@ import {
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
+import { Descriptions, read, write, type Encoding, type ValueKind } from './codec.js';
 
 /** The slot words that say what a slot holds (layout.ts). */
 type LayoutField = typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES | typeof S_DATA_AT;
-import { Descriptions, read, write, type Encoding, type ValueKind } from './codec.js';
 
 /** Shared memories reserve their maximum up front: room for kernel scratch past the slots, bounded. */
 const SCRATCH_HEADROOM_PAGES = 16384; // 1 GiB of address space, committed only when grown

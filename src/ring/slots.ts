@@ -30,8 +30,8 @@
  *
  * Only the reader writes S_INDEX (before row 1 publishes it). Only the worker
  * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES,
- * S_META_BYTES and S_DATA_AT (before rows 4/5 publish them). Workers wait on H_REQUESTS, the
- * reader waits on H_EVENTS; every wait has a finite timeout. A waiter counts
+ * S_META_BYTES and S_DATA_AT (before rows 4/5 publish them). Workers wait on
+ * H_REQUESTS, the reader waits on H_EVENTS; every wait has a finite timeout. A waiter counts
  * itself in H_SLEEPERS / H_READER_WAITING before it waits, so the other side
  * notifies only when someone sleeps: every add happens before the check, and
  * a waiter that loaded the counter before the add wakes at once ('not-equal').
