@@ -70,9 +70,20 @@ export async function builtinWorker(): Promise<WorkerLike> {
  */
 export async function nodeWorker(url: URL): Promise<WorkerLike> {
   const { Worker } = (await import(/* @vite-ignore */ NODE_WORKERS)) as typeof import('node:worker_threads');
-  // Workers inherit the process's flags; --input-type (from `node -e`) would make a file worker fail to start.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { execArgv }) as unknown as WorkerLike;
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true, execArgv }) as unknown as WorkerLike;
+  const make = (execArgv: string[] | undefined): WorkerLike => {
+    const flags = execArgv === undefined ? {} : { execArgv };
+    if (!url.pathname.endsWith('.ts')) return new Worker(url, flags) as unknown as WorkerLike;
+    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(bootstrap, { eval: true, ...flags }) as unknown as WorkerLike;
+  };
+  // A worker inherits the process's flags, but --input-type (from `node -e`) makes a file worker
+  // fail to start. Without it, inherit. With it, pass the others; Node refuses V8 and process
+  // flags given that way (--max-old-space-size, --expose-gc), and then the worker gets none.
+  if (!process.execArgv.some((a) => a.startsWith('--input-type'))) return make(undefined);
+  try {
+    return make(process.execArgv.filter((a) => !a.startsWith('--input-type')));
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return make([]);
+  }
 }
