@@ -45,7 +45,7 @@ declare global {
 }
 
 /** Suites in the order they run. */
-const suiteNames = ['kernels', 'prefetch', 'pipeline', 'platform'];
+const suiteNames = ['kernels', 'prefetch', 'pipeline', 'platform', 'memory'];
 
 const modules = import.meta.glob<Suite>('./suites/*.ts');
 
