@@ -76,6 +76,18 @@ test.describe('prefetch on a cross-origin-isolated page', () => {
     expect(r.arrays).toEqual(Array.from({ length: 40 }, (_, i) => [32, i / 4, i / 4]));
   });
 
+  test('prefetch runs inside a dedicated worker too: its own workers, a user\'s and a kernel step, nested, over a shared ring', async ({ page }) => {
+    const r = await runCase(page, 'insideAWorker');
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    const v = r.value as { isolated: boolean; transports: string[]; batches: number[][]; viaUser: number[]; greyDifferences: number };
+    expect(v.isolated).toBe(true);
+    expect(v.transports).toEqual(['shared', 'shared', 'shared']);
+    expect(v.batches).toEqual([inOrder(20).slice(0, 8), inOrder(20).slice(8, 16), inOrder(20).slice(16)]);
+    expect(v.viaUser).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i));
+    expect(v.greyDifferences).toBe(0);
+  });
+
   test('300 seeded random reads (get and lease) each return their own element', async ({ page }) => {
     const seed = Number(process.env.SEQRING_SEED ?? Date.now() % 1_000_000);
     console.log(`# seed ${seed} (set SEQRING_SEED=${seed} to replay)`);

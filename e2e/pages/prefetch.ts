@@ -193,6 +193,20 @@ const cases = {
     }
   },
 
+  /** prefetch run inside a dedicated worker: seqring's workers, a user's, and a kernel step, nested in it. */
+  async insideAWorker() {
+    const worker = new Worker(new URL('./nested.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      const answer = new Promise<{ ok: boolean; value?: unknown; error?: string }>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message}`));
+      });
+      return await within(30_000, answer, 'the nested prefetch');
+    } finally {
+      worker.terminate();
+    }
+  },
+
   /** Case 3: seeded random reads (restarts of the read-ahead window). */
   async randomReads(seed: number) {
     const rand = mulberry32(seed);
