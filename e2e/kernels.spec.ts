@@ -52,6 +52,15 @@ test('photos in a SharedStore go through the same chain in workers, read in plac
   expect(r.grownPages).toBeLessThanOrEqual(r.ringPages + 2 * 5);
 });
 
+test('prefetches made one after another on one store reuse the first one\'s ring pages (its workers are known gone by their life locks)', async ({ page }) => {
+  const r = await runCase(page, 'storeReusedAfterClose');
+  for (const c of r.comparisons) expectMatchesReference(c);
+  expect(r.comparisons).toHaveLength(3 * photos.length);
+  expect(r.grown[0]).toBeGreaterThanOrEqual(r.ringPages);
+  // The later ones: their workers' scratch (params and the resized intermediate, 5 pages each), no ring.
+  for (const g of r.grown.slice(1)) expect(g).toBeLessThanOrEqual(2 * 5);
+});
+
 test('the same kernels called on the main thread match the JS reference', async ({ page }) => {
   const r = await runCase(page, 'photosOnMainThread');
   expect(r.map((c) => c.name)).toEqual(photos);

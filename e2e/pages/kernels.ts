@@ -132,6 +132,33 @@ const cases = {
     }
   },
 
+  /**
+   * Three prefetches one after another on one store, each closed before the
+   * next: how many pages the store grew by during each, next to a ring's.
+   */
+  async storeReusedAfterClose() {
+    await loadKernels();
+    const decoded = await Promise.all(photos.map(decode));
+    const store = new SharedStore(decoded.reduce((n, image) => n + image.data.length, 0));
+    const images = decoded.map((image) => {
+      const data = store.alloc(Uint8ClampedArray, image.data.length);
+      data.set(image.data);
+      return { ...image, data };
+    });
+    const slotBytes = 224 * 224 * 4 * 4 + 1024;
+    const maxBuffered = 4;
+    const grown: number[] = [];
+    const comparisons: Comparison[] = [];
+    for (let k = 0; k < 3; k++) {
+      const before = store.memory.buffer.byteLength;
+      const p = prefetch(pipeline(images), { workers: 2, maxBuffered, slotBytes, store });
+      comparisons.push(...(await compareInOrder(p, decoded)));
+      await p.close();
+      grown.push((store.memory.buffer.byteLength - before) / PAGE_BYTES);
+    }
+    return { grown, ringPages: ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) }), comparisons };
+  },
+
   /** The same chain called as plain functions on this thread. */
   async photosOnMainThread() {
     await loadKernels();

@@ -69,5 +69,6 @@ export interface Backend {
   take(job: Job, copy: boolean): unknown;
   /** Frees what a settled job holds (its slot). `poison` overwrites it first (debug). */
   discard(job: Job): void;
-  close(reason: unknown): Promise<void>;
+  /** `viewsOut`: the reader's callers still hold leased views of the ring, whose memory must then not be reused. */
+  close(reason: unknown, viewsOut: boolean): Promise<void>;
 }

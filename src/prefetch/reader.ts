@@ -325,6 +325,6 @@ export class Reader implements BackendEvents {
     this.closedBy = { reason };
     for (const e of this.entries.values()) for (const w of e.waiters.splice(0)) w.reject(reason);
     this.entries.clear();
-    await this.backend.close(reason);
+    await this.backend.close(reason, this.leased > 0);
   }
 }

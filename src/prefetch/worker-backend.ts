@@ -14,7 +14,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
-import type { SharedStore } from '../ring/store.js';
+import { giveBack, takeGivenBack, type SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING, MAX_WORKERS } from '../ring/layout.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { isNode } from '../workers/endpoint.js';
@@ -27,6 +27,8 @@ import { SlotJobs } from './slot-jobs.js';
 import { ChangeWaiter } from './wait.js';
 import { LOOKAHEAD_WAIT_MS, Pace } from './pace.js';
 
+/** How long close() waits to learn that a store ring's workers have stopped, before keeping its pages for good. */
+const STOP_WAIT_MS = 2_000;
 /** The longest single wait of the watch loop; it loops, so every wait is finite. */
 const WAIT_SLICE_MS = 100;
 /** An idle worker bumps its heartbeat every few ms; this long without one means it is gone. */
@@ -143,7 +145,10 @@ export class WorkerBackend implements Backend {
   }
 
   private makeRing(slotBytes: number): void {
-    this.ring = Ring.create({ slotCount: this.capacityTotal, slotBytes, poison: this.options.poison, memory: this.options.store?.memory });
+    const store = this.options.store;
+    const geometry = { slotCount: this.capacityTotal, slotBytes };
+    const at = store ? takeGivenBack(store, Ring.pages(geometry))?.at : undefined; // else the store grows for it
+    this.ring = Ring.create({ ...geometry, poison: this.options.poison, memory: store?.memory, at });
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
     this.publications = new ChangeWaiter(this.ring.words, H_EVENTS);
     this.ring.slots.setRandomReads(this.random);
@@ -213,7 +218,7 @@ export class WorkerBackend implements Backend {
     this.slotJobs?.discard(job);
   }
 
-  async close(_reason: unknown): Promise<void> {
+  async close(_reason: unknown, viewsOut: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.slotJobs?.close();
@@ -229,6 +234,22 @@ export class WorkerBackend implements Backend {
       }
     }
     await this.pool.close();
+    await this.giveRingBack(viewsOut);
+  }
+
+  /**
+   * A ring made in a store gives its pages back for the store's next ring,
+   * once nothing can touch them any more: no view of it is leased, and every
+   * worker that had it is known to have stopped. Otherwise they stay its own
+   * (the memory of a closed prefetch whose views are still held keeps their
+   * values, as a ring of its own memory does).
+   */
+  private async giveRingBack(viewsOut: boolean): Promise<void> {
+    const store = this.options.store;
+    const ring = this.ring;
+    if (!store || !ring || viewsOut) return;
+    if (!(await this.pool.allStopped(STOP_WAIT_MS))) return;
+    giveBack(store, { at: ring.location.at, pages: Ring.pages(ring) });
   }
 
   // ---- messages (transfer transport, sizing, clones) -------------------------------

@@ -11,6 +11,11 @@ import {
 import { SlotTable } from './slots.js';
 import { Descriptions, read, write, type Encoding, type ValueKind } from './codec.js';
 
+/** The geometry `create` makes: slots of at least 16 bytes, 16-byte aligned. */
+function geometry(g: RingGeometry): RingGeometry {
+  return { slotCount: g.slotCount, slotBytes: alignUp(Math.max(16, g.slotBytes)) };
+}
+
 /** The slot words that say what a slot holds (layout.ts). */
 type LayoutField = typeof S_KIND | typeof S_DTYPE | typeof S_BYTES | typeof S_META_BYTES | typeof S_DATA_AT;
 
@@ -31,6 +36,8 @@ export interface RingOptions extends RingGeometry {
    * data from the store in place and write into the ring's slots.
    */
   readonly memory?: WebAssembly.Memory;
+  /** With `memory`: make the ring at this byte offset, in `Ring.pages` pages set aside there, instead of growing it. */
+  readonly at?: number;
 }
 
 /** Where a ring lives: its shared memory, and the byte offset of its header there (0 in a memory of its own). */
@@ -61,11 +68,16 @@ export class Ring implements RingGeometry {
 
   /** Makes a new ring in a new shared memory (the reader does this). */
   static create(options: RingOptions): Ring {
-    const g: RingGeometry = { slotCount: options.slotCount, slotBytes: alignUp(Math.max(16, options.slotBytes)) };
+    const g = geometry(options);
     const pages = ringPages(g);
     let memory: WebAssembly.Memory;
     let at = 0;
-    if (options.memory) {
+    if (options.memory && options.at !== undefined) {
+      // Pages another ring had: its header and slot table would read as this ring's state.
+      memory = options.memory;
+      at = options.at;
+      new Uint8Array(memory.buffer, at, slotDataOffset(g, 0)).fill(0);
+    } else if (options.memory) {
       memory = options.memory;
       try {
         at = memory.grow(pages) * PAGE_BYTES; // the old size: [at, at + pages) is this ring's alone
@@ -88,6 +100,11 @@ export class Ring implements RingGeometry {
     const ring = new Ring(memory, at);
     for (let s = 0; s < g.slotCount; s++) ring.fillGuards(s);
     return ring;
+  }
+
+  /** Pages a ring of this geometry takes (what `create` grows a memory by, or needs at `at`). */
+  static pages(g: RingGeometry): number {
+    return ringPages(geometry(g));
   }
 
   /** Attaches to a ring made by `create` (workers do this with the location they were sent). */

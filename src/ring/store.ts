@@ -102,6 +102,28 @@ export class SharedStore {
 }
 
 /**
+ * Page ranges of a store's memory that closed prefetches gave back (their
+ * rings), by store. WebAssembly memory cannot shrink, so without this every
+ * prefetch made on a store grew it by a ring for good (10.6 MB each for the
+ * image pipeline of the bench).
+ */
+const givenBack = new WeakMap<SharedStore, { at: number; pages: number }[]>();
+
+/** A region of at least `pages` pages a closed prefetch gave back to `store` (its byte offset), or undefined. */
+export function takeGivenBack(store: SharedStore, pages: number): { at: number; pages: number } | undefined {
+  const regions = givenBack.get(store);
+  const k = regions?.findIndex((r) => r.pages >= pages) ?? -1;
+  return k < 0 ? undefined : regions!.splice(k, 1)[0];
+}
+
+/** A closed prefetch's ring region, free for the next ring made on `store`. */
+export function giveBack(store: SharedStore, region: { at: number; pages: number }): void {
+  let regions = givenBack.get(store);
+  if (!regions) givenBack.set(store, (regions = []));
+  regions.push(region);
+}
+
+/**
  * Whether `buffer` is a view of `memory`'s own bytes (as a worker's copy of a
  * store's buffer is), told by the store's mark. False for memories that are
  * not a store's.

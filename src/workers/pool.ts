@@ -33,6 +33,8 @@ export interface Member {
   deathReason?: string;
   /** Settles once the worker has stopped running (Node: its exit; browsers: once terminate() returned). */
   stopped: Promise<void>;
+  /** The Web Lock it holds for life once started (browsers with Web Locks). */
+  readonly lockName: string | undefined;
 }
 
 export interface PoolOptions {
@@ -56,6 +58,8 @@ export class Pool {
   private readonly name = `seqring-${Date.now().toString(36)}-${poolCount++}-${Math.random().toString(36).slice(2)}`;
   private readonly stopWatching = new AbortController();
   private readonly stoppers = new Map<Member, () => void>();
+  /** Every worker that started, dead ones included: any of them may have had the ring. */
+  private readonly everStarted: Member[] = [];
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -70,11 +74,11 @@ export class Pool {
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const member: Member = { id, seat, worker, port: port1, api, dead: false, started: false, stopped };
+    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
+    const member: Member = { id, seat, worker, port: port1, api, dead: false, started: false, stopped, lockName };
     this.stoppers.set(member, markStopped);
     this.members.set(id, member);
     this.watch(member);
-    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
     port1.onmessage = (e: MessageEvent) => {
       if ((e.data as FromWorker | undefined)?.type !== 'holds-lock') this.options.onMessage(member, e.data);
       else if (lockName !== undefined) this.watchLock(member, lockName);
@@ -89,7 +93,32 @@ export class Pool {
       throw error;
     }
     member.started = true;
+    this.everStarted.push(member);
     return member;
+  }
+
+  /**
+   * Whether every worker that started is known to have stopped, within `ms`
+   * (after `close`): Node says so by their exit; a browser by granting us the
+   * lock each held for life, which only a gone worker gives up. False where
+   * neither tells (no Web Locks), or when `ms` runs out.
+   */
+  async allStopped(ms: number): Promise<boolean> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    const giveUp = new AbortController();
+    let waits: Promise<unknown>[];
+    if (isNode) waits = this.everStarted.map((m) => m.stopped);
+    else if (hasLocks() && this.everStarted.every((m) => m.lockName !== undefined)) {
+      waits = this.everStarted.map((m) => locks!.request(m.lockName!, { signal: giveUp.signal }, () => {}));
+    } else return this.everStarted.length === 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([Promise.all(waits).then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+      giveUp.abort();
+    }
   }
 
   /**

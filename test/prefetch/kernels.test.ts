@@ -61,6 +61,52 @@ describe('kernels in prefetch workers', () => {
     assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no input copies)`);
   });
 
+  test('prefetches made one after another on one store reuse the first one\'s ring pages; one closed with a view still leased keeps them', T, async () => {
+    await loadKernels();
+    const [w, h, n, workers, maxBuffered] = [64, 48, 10, 2, 4];
+    const store = new SharedStore(n * w * h * 3);
+    const rand = mulberry32(seedFromEnv());
+    const images = Array.from({ length: n }, () => {
+      const data = store.alloc(Uint8Array, w * h * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+      return { data, width: w, height: h, channels: 3 };
+    });
+    const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const slotBytes = w * h * 3 * 4 + 1024;
+    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    const pages = () => store.memory.buffer.byteLength / PAGE_BYTES;
+    /** A full pass checked against the reference (the ring's header and guards intact), then close. */
+    const pass = async (keepLease: boolean) => {
+      const p = prefetch(smap(normalize(options), seq(images)), { workers, maxBuffered, slotBytes, store });
+      let kept: { value: { data: Float32Array }; release(): void } | undefined;
+      for (let i = 0; i < n; i++) {
+        const lease = await p.lease(i);
+        const want = reference.normalize(images[i]!, options).data;
+        for (let k = 0; k < want.length; k += 31) {
+          if (Math.abs(lease.value.data[k]! - want[k]!) > 1e-6) assert.fail(`image ${i} value ${k}: ${lease.value.data[k]} vs ${want[k]}`);
+        }
+        if (keepLease && i === n - 1) kept = lease;
+        else lease.release();
+      }
+      await p.close();
+      return kept;
+    };
+    await pass(false);
+    const afterFirst = pages();
+    for (let k = 0; k < 3; k++) await pass(false);
+    // Each new prefetch's workers still grow a page of params each.
+    assert.ok(pages() - afterFirst <= 3 * workers, `three more prefetches grew the store by ${pages() - afterFirst} pages, not by a ring (${ring}) each`);
+    const beforeKept = pages();
+    const kept = await pass(true);
+    const copy = kept!.value.data.slice();
+    const afterKept = pages();
+    await pass(false);
+    assert.ok(pages() - afterKept >= ring, 'the prefetch after one closed with a lease out made a ring of new pages');
+    assert.deepEqual(kept!.value.data, copy, 'the leased view still reads its own element after the next prefetch ran');
+    assert.ok(afterKept - beforeKept <= workers, 'the prefetch that kept a lease reused the pages given back before it');
+    kept!.release();
+  });
+
   test('normalize in two workers gives the JS reference, as views into the ring', T, async () => {
     await loadKernels();
     const images = randomImages(40, 33, 17, seedFromEnv());
