@@ -75,7 +75,10 @@ export function heartbeatWord(seat: number): number {
 export const SLOT_WORDS = 16;
 /** State word: the state in the low 4 bits, the slot's ticket above (see slots.ts). */
 export const S_STATE = 0;
-/** The element index requested in this slot. */
+/**
+ * The element index requested in this slot: its low 32 bits here, the rest in
+ * S_INDEX_HIGH (indexes go to 2^53: a `cycle` can be that long).
+ */
 export const S_INDEX = 1;
 /** The worker that claimed the slot. */
 export const S_WORKER = 2;
@@ -89,6 +92,8 @@ export const S_BYTES = 5;
 export const S_META_BYTES = 6;
 /** Where the data starts in the slot (0–7; codec.ts): a TYPED element's byte offset in its own buffer, modulo 8. */
 export const S_DATA_AT = 7;
+/** The element index's bits above the low 32 (see S_INDEX). */
+export const S_INDEX_HIGH = 8;
 
 export const GUARD_BYTES = 16;
 export const GUARD_BYTE = 0xa5;

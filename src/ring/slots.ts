@@ -28,7 +28,7 @@
  * |11 | FREE      | reader | store (ticket+1)                  | READY     | the reader wrote the element itself (the first   |
  * |   |           |        |                                   |           | one, which sized the ring and came by message)   |
  *
- * Only the reader writes S_INDEX (before row 1 publishes it). Only the worker
+ * Only the reader writes S_INDEX and S_INDEX_HIGH (before row 1 publishes them). Only the worker
  * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES,
  * S_META_BYTES and S_DATA_AT (before rows 4/5 publish them). Workers wait on
  * H_REQUESTS, the reader waits on H_EVENTS; every wait has a finite timeout. A waiter counts
@@ -59,7 +59,7 @@
  * gives up H_LINGERER before it counts itself a sleeper, so a reader that
  * sees no lingerer sees the sleeper.
  */
-import { H_CLOSED, H_EVENTS, H_LINGERER, H_NAPS, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
+import { H_CLOSED, H_EVENTS, H_LINGERER, H_NAPS, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT, S_INDEX, S_INDEX_HIGH, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord } from './layout.js';
 
 export const FREE = 0;
 export const REQUESTED = 1;
@@ -112,7 +112,7 @@ export class SlotTable {
     const before = Atomics.load(this.words, at);
     if (stateOf(before) !== FREE) throw new Error(`ring: request of slot ${slot} in state ${STATE_NAMES[stateOf(before)]}`);
     const ticket = (ticketOf(before) + 1) & TICKET_MASK;
-    Atomics.store(this.words, slotWord(slot, S_INDEX), index);
+    this.setIndex(slot, index);
     // publish: the index is visible before the request is.
     Atomics.store(this.words, at, word(REQUESTED, ticket));
     return ticket;
@@ -124,7 +124,7 @@ export class SlotTable {
     const before = Atomics.load(this.words, at);
     if (stateOf(before) !== FREE) throw new Error(`ring: place into slot ${slot} in state ${STATE_NAMES[stateOf(before)]}`);
     const ticket = (ticketOf(before) + 1) & TICKET_MASK;
-    Atomics.store(this.words, slotWord(slot, S_INDEX), index);
+    this.setIndex(slot, index);
     // publish: the data and fields were written before this store.
     Atomics.store(this.words, at, word(READY, ticket));
     return ticket;
@@ -268,7 +268,14 @@ export class SlotTable {
 
   /** The element `slot` was last requested for (meaningful while REQUESTED, CLAIMED or STALE). */
   elementOf(slot: number): number {
-    return Atomics.load(this.words, slotWord(slot, S_INDEX));
+    // Two words: only the reader writes them, while the slot is FREE, so a worker reads them
+    // whole once it holds the slot; a scan may read them torn, and its claim then fails (the ticket changed).
+    return Atomics.load(this.words, slotWord(slot, S_INDEX_HIGH)) * 2 ** 32 + (Atomics.load(this.words, slotWord(slot, S_INDEX)) >>> 0);
+  }
+
+  private setIndex(slot: number, index: number): void {
+    Atomics.store(this.words, slotWord(slot, S_INDEX_HIGH), Math.floor(index / 2 ** 32));
+    Atomics.store(this.words, slotWord(slot, S_INDEX), index % 2 ** 32 | 0);
   }
 
   /** The worker recorded as holding `slot` (meaningful while CLAIMED or STALE). */
@@ -287,7 +294,7 @@ export class SlotTable {
       for (let s = 0; s < this.slotCount; s++) {
         const w = Atomics.load(this.words, slotWord(s, S_STATE));
         if (stateOf(w) !== REQUESTED) continue;
-        const index = Atomics.load(this.words, slotWord(s, S_INDEX));
+        const index = this.elementOf(s);
         if (index < bestIndex) {
           best = s;
           bestIndex = index;
@@ -303,7 +310,7 @@ export class SlotTable {
         // a worker terminated between these two statements leaves its slot to the `timeout` option.
         Atomics.store(this.words, slotWord(best, S_WORKER), worker);
         // Re-read the index under the claim: it cannot change while we hold it.
-        return { slot: best, ticket, index: Atomics.load(this.words, slotWord(best, S_INDEX)) };
+        return { slot: best, ticket, index: this.elementOf(best) };
       }
       // lost the race for that slot: scan again
     }

@@ -112,6 +112,24 @@ describe('prefetch reads', () => {
     }
   });
 
+  test('elements past index 2^31 and 2^32 of a long sequence are the right ones (indexes take two ring words)', T, async () => {
+    const n = 2 ** 33;
+    const p = prefetch(arange(n), { workers: 1, maxBuffered: 2 });
+    try {
+      for (const i of [2 ** 31 + 5, 2 ** 32 + 3, n - 1, 7]) assert.equal(await p.get(i), i);
+      assert.equal(await p.get(-2), n - 2);
+      let i = 2 ** 32 - 2;
+      const around = prefetch(gather(arange(n), seq([2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1])), { workers: 2, maxBuffered: 2 });
+      try {
+        for await (const v of around) assert.equal(v, i++);
+      } finally {
+        await around.close();
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
   test('negative indexes count from the end; bad indexes reject with RangeError / TypeError', T, async () => {
     const p = prefetch(seq(Array.from({ length: 10 }, (_, i) => new Int32Array(2).fill(i))), { workers: 1 });
     try {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   ALIGN, GUARD_BYTE, GUARD_BYTES, HEADER_BYTES, HEADER_WORDS, H_CLOSED, H_EVENTS, H_HEARTBEAT, H_MAGIC, H_POISON,
   H_LINGERER, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_SLOT_BYTES, H_SLOT_COUNT, H_WAKE_SLOT, MAX_WORKERS, PAGE_BYTES, SLOT_WORDS, S_BYTES,
-  S_DATA_AT, S_DTYPE, S_INDEX, S_KIND, S_META_BYTES, S_STATE, S_WORKER, ringBytes, ringPages, slotDataOffset, slotWord,
+  S_DATA_AT, S_DTYPE, S_INDEX, S_INDEX_HIGH, S_KIND, S_META_BYTES, S_STATE, S_WORKER, ringBytes, ringPages, slotDataOffset, slotWord,
 } from '../../src/ring/layout.js';
 import { Ring } from '../../src/ring/ring.js';
 
@@ -25,7 +25,7 @@ describe('layout', () => {
   });
 
   test('slot fields are distinct and inside a slot\'s words; slot tables do not overlap', T, () => {
-    const fields = [S_STATE, S_INDEX, S_WORKER, S_KIND, S_DTYPE, S_BYTES, S_META_BYTES, S_DATA_AT];
+    const fields = [S_STATE, S_INDEX, S_WORKER, S_KIND, S_DTYPE, S_BYTES, S_META_BYTES, S_DATA_AT, S_INDEX_HIGH];
     assert.equal(new Set(fields).size, fields.length);
     assert.ok(fields.every((f) => f >= 0 && f < SLOT_WORDS));
     assert.equal(slotWord(0, S_STATE), HEADER_WORDS);

@@ -61,6 +61,16 @@ describe('slot table rows, one thread', () => {
     });
   }
 
+  test('indexes past 2^31 and 2^32 (a long cycle) are requested, ordered and claimed whole, up to 2^53 - 1', T, () => {
+    const ring = Ring.create({ slotCount: 6, slotBytes: 64 });
+    const indexes = [2 ** 53 - 1, 2 ** 32 + 1, 2 ** 31 + 5, 2 ** 40 + 7, 2 ** 32 - 1, 2 ** 31 - 1];
+    indexes.forEach((index, slot) => ring.slots.request(slot, index));
+    indexes.forEach((index, slot) => assert.equal(ring.slots.elementOf(slot), index));
+    const claimed: number[] = [];
+    for (let claim = ring.slots.claimLowest(1); claim; claim = ring.slots.claimLowest(1)) claimed.push(claim.index);
+    assert.deepEqual(claimed, [...indexes].sort((a, b) => a - b));
+  });
+
   test('row 2: claimLowest claims the REQUESTED slot with the lowest index and records the worker', T, () => {
     const ring = fresh();
     ring.slots.request(0, 30);
