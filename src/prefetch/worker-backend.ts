@@ -60,6 +60,8 @@ export class WorkerBackend implements Backend {
   readonly transport: 'shared' | 'transfer';
   readonly capacityTotal: number;
   private ring: Ring | undefined;
+  /** The pages of a store's memory the ring was made in (given back at close). */
+  private storeRegion: { at: number; pages: number } | undefined;
   /** Made with the ring. */
   private slotJobs: SlotJobs | undefined;
   /** The watch loop's waits for publications (H_EVENTS); made with the ring. */
@@ -147,8 +149,9 @@ export class WorkerBackend implements Backend {
   private makeRing(slotBytes: number): void {
     const store = this.options.store;
     const geometry = { slotCount: this.capacityTotal, slotBytes };
-    const at = store ? takeGivenBack(store, Ring.pages(geometry))?.at : undefined; // else the store grows for it
-    this.ring = Ring.create({ ...geometry, poison: this.options.poison, memory: store?.memory, at });
+    const region = store ? takeGivenBack(store, Ring.pages(geometry)) : undefined; // else the store grows for it
+    this.ring = Ring.create({ ...geometry, poison: this.options.poison, memory: store?.memory, at: region?.at });
+    this.storeRegion = store ? region ?? { at: this.ring.location.at, pages: Ring.pages(this.ring) } : undefined;
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
     this.publications = new ChangeWaiter(this.ring.words, H_EVENTS);
     this.ring.slots.setRandomReads(this.random);
@@ -246,10 +249,10 @@ export class WorkerBackend implements Backend {
    */
   private async giveRingBack(viewsOut: boolean): Promise<void> {
     const store = this.options.store;
-    const ring = this.ring;
-    if (!store || !ring || viewsOut) return;
+    const region = this.storeRegion;
+    if (!store || !region || viewsOut) return;
     if (!(await this.pool.allStopped(STOP_WAIT_MS))) return;
-    giveBack(store, { at: ring.location.at, pages: Ring.pages(ring) });
+    giveBack(store, region); // all of it, when it was a larger region given back before
   }
 
   // ---- messages (transfer transport, sizing, clones) -------------------------------

@@ -28,13 +28,14 @@
  * |11 | FREE      | reader | store (ticket+1)                  | READY     | the reader wrote the element itself (the first   |
  * |   |           |        |                                   |           | one, which sized the ring and came by message)   |
  *
- * Only the reader writes S_INDEX and S_INDEX_HIGH (before row 1 publishes them). Only the worker
- * holding the claim writes the slot's data, S_KIND, S_DTYPE, S_BYTES,
- * S_META_BYTES and S_DATA_AT (before rows 4/5 publish them). Workers wait on
- * H_REQUESTS, the reader waits on H_EVENTS; every wait has a finite timeout. A waiter counts
- * itself in H_SLEEPERS / H_READER_WAITING before it waits, so the other side
- * notifies only when someone sleeps: every add happens before the check, and
- * a waiter that loaded the counter before the add wakes at once ('not-equal').
+ * Only the reader writes S_INDEX and S_INDEX_HIGH (before row 1 publishes
+ * them). Only the worker holding the claim writes the slot's data, S_KIND,
+ * S_DTYPE, S_BYTES, S_META_BYTES and S_DATA_AT (before rows 4/5 publish
+ * them). Workers wait on H_REQUESTS, the reader waits on H_EVENTS; every
+ * wait has a finite timeout. A waiter counts itself in H_SLEEPERS /
+ * H_READER_WAITING before it waits, so the other side notifies only when
+ * someone sleeps: every add happens before the check, and a waiter that
+ * loaded the counter before the add wakes at once ('not-equal').
  *
  * A notify is a system call for the worker and a task for the reader's thread,
  * which on a busy machine takes a core from a worker. So the reader also says
