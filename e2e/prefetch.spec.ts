@@ -76,6 +76,16 @@ test.describe('prefetch on a cross-origin-isolated page', () => {
     expect(r.arrays).toEqual(Array.from({ length: 40 }, (_, i) => [32, i / 4, i / 4]));
   });
 
+  test('Float16Array elements arrive as Float16Array views of the ring, alone and inside objects', async ({ page }) => {
+    const r = await runCase(page, 'float16');
+    for (const seen of r) {
+      expect(seen.map((s) => s.values)).toEqual(Array.from({ length: 12 }, (_, i) => [i, i + 0.5, -i, 65504]));
+      expect(new Set(seen.map((s) => s.type))).toEqual(new Set(['Float16Array']));
+      // Element 0 sizes the ring by message; the rest are read in the ring.
+      expect(seen.slice(1).every((s) => s.shared)).toBe(true);
+    }
+  });
+
   test('prefetch runs inside a dedicated worker too: its own workers, a user\'s and a kernel step, nested, over a shared ring', async ({ page }) => {
     const r = await runCase(page, 'insideAWorker');
     expect(r.error).toBeUndefined();

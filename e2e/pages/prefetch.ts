@@ -193,6 +193,25 @@ const cases = {
     }
   },
 
+  /** Float16Array elements, alone and in trees: what arrives, of which type, in which memory. */
+  async float16() {
+    const out: { type: string; values: number[]; shared: boolean }[][] = [];
+    for (const tree of [false, true]) {
+      const p = prefetch(smap(fns.half, arange(12), repeat(tree)), { workers: 2, maxBuffered: 4 });
+      try {
+        const seen: { type: string; values: number[]; shared: boolean }[] = [];
+        for await (const v of p) {
+          const h = (tree ? (v as { h: Float16Array }).h : v) as Float16Array;
+          seen.push({ type: h.constructor.name, values: [...h], shared: h.buffer instanceof SharedArrayBuffer });
+        }
+        out.push(seen);
+      } finally {
+        await p.close();
+      }
+    }
+    return out;
+  },
+
   /** prefetch run inside a dedicated worker: seqring's workers, a user's, and a kernel step, nested in it. */
   async insideAWorker() {
     const worker = new Worker(new URL('./nested.worker.ts', import.meta.url), { type: 'module' });

@@ -23,6 +23,11 @@ function die(): Promise<never> {
 export const functions = {
   /** A Float32Array of `floats` values, all equal to `i`. */
   filled: (i: number, floats: number) => new Float32Array(floats).fill(i),
+  /** Half-precision values (Chromium has Float16Array since 135), alone or inside an object. */
+  half: (i: number, tree: boolean) => {
+    const h = new Float16Array([i, i + 0.5, -i, 65504]);
+    return tree ? { i, h } : h;
+  },
   /**
    * A writer: 64 floats equal to `i`, except the last, which says where it was
    * written: 1 straight into shared memory (the ring slot), 0 into a fresh array.

@@ -37,21 +37,31 @@ export type TypedArray =
 
 type TypedArrayConstructor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray; readonly BYTES_PER_ELEMENT: number };
 
-/** Type codes are indexes into this list (0 is unused). */
-const DTYPES: readonly (TypedArrayConstructor | undefined)[] = [
-  undefined, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
-  Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-];
+/** Type codes are indexes into this list (0 is unused). Float16Array where the engine has it (Chromium 135+). */
+const DTYPE_NAMES = [
+  '', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
+  'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array',
+] as const;
+const DTYPES: readonly (TypedArrayConstructor | undefined)[] = DTYPE_NAMES.map((name) =>
+  name === '' ? undefined : ((globalThis as Record<string, unknown>)[name] as TypedArrayConstructor | undefined));
 
 export function isTypedArray(v: unknown): v is TypedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
+/** The ring's type code of `a`, or 0 for a typed array it has none for (then it travels by structured clone). */
+export function knownDtype(a: TypedArray): number {
+  const code = DTYPES.indexOf(a.constructor as TypedArrayConstructor);
+  if (code > 0) return code;
+  // A subclass (Node's Buffer, a user's class) or an array of another realm (an iframe's, a
+  // vm context's): by the type name the engine gives it, as structured clone would send it.
+  const byName = DTYPE_NAMES.indexOf((a as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] as (typeof DTYPE_NAMES)[number]);
+  return byName > 0 ? byName : 0;
+}
+
 export function dtypeCode(a: TypedArray): number {
-  let code = DTYPES.indexOf(a.constructor as TypedArrayConstructor);
-  // A subclass (Node's Buffer, a user's class) travels as its base type, as structured clone would send it.
-  if (code <= 0) code = DTYPES.findIndex((C) => C !== undefined && a instanceof C);
-  if (code <= 0) throw new TypeError(`ring: unsupported typed array ${a.constructor.name}`);
+  const code = knownDtype(a);
+  if (code === 0) throw new TypeError(`ring: unsupported typed array ${a.constructor.name}`);
   return code;
 }
 
@@ -90,9 +100,11 @@ const decoder = new TextDecoder();
 
 /** Decides how `value` travels and what it needs. Returns kind CLONE for anything the ring cannot carry. */
 export function plan(value: unknown): Encoding {
-  if (isTypedArray(value)) {
-    const dataAt = value.byteOffset & 7;
-    return { kind: KIND_TYPED, dataBytes: value.byteLength, meta: undefined, dtype: dtypeCode(value), dataAt, leaves: [{ array: value, offset: dataAt }] };
+  const dtype = isTypedArray(value) ? knownDtype(value) : 0;
+  if (dtype > 0) {
+    const array = value as TypedArray;
+    const dataAt = array.byteOffset & 7;
+    return { kind: KIND_TYPED, dataBytes: array.byteLength, meta: undefined, dtype, dataAt, leaves: [{ array, offset: dataAt }] };
   }
   // Numbers, strings, booleans and plain objects/arrays of them travel as a description alone.
   if (value !== null && (typeof value === 'object' || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) {
@@ -103,9 +115,10 @@ export function plan(value: unknown): Encoding {
       if (typeof v === 'string' || typeof v === 'boolean') return v;
       if (depth > 32 || v === null || typeof v !== 'object') return undefined;
       if (isTypedArray(v)) {
-        if (v.constructor === DataView) return undefined;
+        const code = knownDtype(v);
+        if (code === 0) return undefined; // the whole value by structured clone
         const at = alignUp(offset) + (v.byteOffset & 7); // 16-byte aligned, but for the leaf's own alignment
-        const node: Leaf = { a: [dtypeCode(v), at, v.length] };
+        const node: Leaf = { a: [code, at, v.length] };
         leaves.push({ array: v, offset: at });
         offset = at + v.byteLength;
         return node;

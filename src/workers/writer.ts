@@ -136,6 +136,6 @@ function checkType(type: unknown): number {
   }
   const what = typeof type === 'function' ? type.name || '(anonymous)' : describeValue(type);
   throw new TypeError(
-    `writesInto: type must be a typed-array constructor the ring carries (Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array or BigUint64Array), got ${what}`,
+    `writesInto: type must be a typed-array constructor the ring carries (Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, or Float16Array where the engine has it), got ${what}`,
   );
 }

@@ -5,6 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import {
   Descriptions, KIND_CLONE, KIND_TREE, KIND_TYPED, dtypeCode, encodeError, encodedBytes, plan, read, readText, serializeError, write,
   type Encoding, type TypedArray,
@@ -259,6 +260,22 @@ describe('everything else plans as CLONE', () => {
       assert.deepEqual(Array.from(got as ArrayLike<number>), [1, 2]);
     }
     assert.equal(plan({ a: new Image(2) }).kind, KIND_TREE);
+  });
+
+  test('typed arrays of another realm (a vm context\'s, as an iframe\'s would be) travel by their type, alone and in trees', T, () => {
+    const foreign = vm.runInNewContext('({ f: new Float32Array([1.5, -2, 3]), b: new BigInt64Array([-7n]), view: new DataView(new ArrayBuffer(4)) })') as {
+      f: Float32Array; b: BigInt64Array; view: DataView;
+    };
+    assert.ok(!(foreign.f instanceof Float32Array), 'the array is of another realm');
+    const alone = roundTrip(foreign.f, true);
+    assert.equal(alone.e.kind, KIND_TYPED);
+    assert.equal(alone.e.dtype, dtypeCode(new Float32Array(0)));
+    assert.deepEqual(alone.got, new Float32Array([1.5, -2, 3]));
+    const tree = roundTrip({ f: foreign.f, b: foreign.b }, true);
+    assert.equal(tree.e.kind, KIND_TREE);
+    assert.deepEqual(tree.got, { f: new Float32Array([1.5, -2, 3]), b: new BigInt64Array([-7n]) });
+    assert.equal(plan(foreign.view).kind, KIND_CLONE, 'a DataView of another realm is no typed array: structured clone');
+    assert.equal(plan({ v: foreign.view }).kind, KIND_CLONE);
   });
 
   test('a key named __proto__ in a tree stays a key', T, () => {
