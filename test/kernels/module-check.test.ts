@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { KERNEL_FLAGS, compileAssemblyScript } from '../../scripts/build-kernels.mjs';
 import { loadKernels, registerKernels, type KernelSpecs } from '../../src/kernels.js';
 import { KERNEL_ASC_FLAGS } from '../../src/kernels/module-check.js';
@@ -108,6 +109,23 @@ test('a refused module given as bytes fails loadKernels with the same message, u
   await assert.rejects(loadKernels(), { name: 'TypeError', message: /module 'check-bytes' does not import its memory as env.memory/ });
   registerKernels('check-bytes', await compileBytes(plain, KERNEL_FLAGS), specs);
   await loadKernels();
+});
+
+test('a URL that serves no WebAssembly (a page in its place) fails loadKernels saying what came instead, until a good module takes its name', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'seqring-not-wasm-'));
+  try {
+    const file = path.join(dir, 'kernels.wasm');
+    await writeFile(file, '<!doctype html><title>app</title>');
+    registerKernels('check-url', pathToFileURL(file), specs);
+    await assert.rejects(loadKernels(), {
+      name: 'TypeError',
+      message: /kernels\.wasm is not a WebAssembly module: it begins "<!doctype html><" \(33 bytes\)\. The server sent something else/,
+    });
+    registerKernels('check-url', await compileBytes(plain, KERNEL_FLAGS), specs);
+    await loadKernels();
+  } finally {
+    await rm(dir, { recursive: true });
+  }
 });
 
 test('where a 4 GiB memory cannot be reserved, the probe asks for less, and without any probe the import checks still hold', async () => {
