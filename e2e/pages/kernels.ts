@@ -82,6 +82,19 @@ async function compareInOrder(p: PrefetchedSeq<unknown>, images: readonly Rgba[]
   return out;
 }
 
+/** The photos decoded, and copied into a new SharedStore (kernels loaded). */
+async function photosInAStore(): Promise<{ decoded: Rgba[]; store: SharedStore; images: Rgba[] }> {
+  await loadKernels();
+  const decoded = await Promise.all(photos.map(decode));
+  const store = new SharedStore(decoded.reduce((n, image) => n + image.data.length, 0));
+  const images = decoded.map((image) => {
+    const data = store.alloc(Uint8ClampedArray, image.data.length);
+    data.set(image.data);
+    return { ...image, data };
+  });
+  return { decoded, store, images };
+}
+
 const cases = {
   /** Real photos through resize → normalize in two built-in workers, against the reference. */
   async photosInWorkers() {
@@ -110,14 +123,7 @@ const cases = {
    * input copies take (a copied 512×512 RGBA input alone is 16 pages).
    */
   async photosFromStore() {
-    await loadKernels();
-    const decoded = await Promise.all(photos.map(decode));
-    const store = new SharedStore(decoded.reduce((n, image) => n + image.data.length, 0));
-    const images = decoded.map((image) => {
-      const data = store.alloc(Uint8ClampedArray, image.data.length);
-      data.set(image.data);
-      return { ...image, data };
-    });
+    const { decoded, store, images } = await photosInAStore();
     const before = store.memory.buffer.byteLength;
     const slotBytes = 224 * 224 * 4 * 4 + 1024;
     const maxBuffered = 4;
@@ -137,14 +143,7 @@ const cases = {
    * next: how many pages the store grew by during each, next to a ring's.
    */
   async storeReusedAfterClose() {
-    await loadKernels();
-    const decoded = await Promise.all(photos.map(decode));
-    const store = new SharedStore(decoded.reduce((n, image) => n + image.data.length, 0));
-    const images = decoded.map((image) => {
-      const data = store.alloc(Uint8ClampedArray, image.data.length);
-      data.set(image.data);
-      return { ...image, data };
-    });
+    const { decoded, store, images } = await photosInAStore();
     const slotBytes = 224 * 224 * 4 * 4 + 1024;
     const maxBuffered = 4;
     const grown: number[] = [];

@@ -25,17 +25,23 @@ function randomImages(n: number, width: number, height: number, seed: number): I
   });
 }
 
+/** `n` seeded random RGB images allocated in a new SharedStore. */
+function imagesInAStore(n: number, width: number, height: number): { store: SharedStore; images: ImageLike<Uint8Array>[] } {
+  const store = new SharedStore(n * width * height * 3);
+  const rand = mulberry32(seedFromEnv());
+  const images = Array.from({ length: n }, () => {
+    const data = store.alloc(Uint8Array, width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+    return { data, width, height, channels: 3 };
+  });
+  return { store, images };
+}
+
 describe('kernels in prefetch workers', () => {
   test('sources in a SharedStore are read in place by the workers\' kernels (the store grows by the ring and a page of params per worker only)', T, async () => {
     await loadKernels();
     const [w, h, n, workers, maxBuffered] = [224, 224, 12, 2, 4];
-    const store = new SharedStore(n * w * h * 3);
-    const rand = mulberry32(seedFromEnv());
-    const images = Array.from({ length: n }, () => {
-      const data = store.alloc(Uint8Array, w * h * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-      return { data, width: w, height: h, channels: 3 };
-    });
+    const { store, images } = imagesInAStore(n, w, h);
     const before = store.memory.buffer.byteLength;
     const slotBytes = w * h * 3 * 4 + 1024;
     const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -64,13 +70,7 @@ describe('kernels in prefetch workers', () => {
   test('prefetches made one after another on one store reuse the first one\'s ring pages; one closed with a view still leased keeps them', T, async () => {
     await loadKernels();
     const [w, h, n, workers, maxBuffered] = [64, 48, 10, 2, 4];
-    const store = new SharedStore(n * w * h * 3);
-    const rand = mulberry32(seedFromEnv());
-    const images = Array.from({ length: n }, () => {
-      const data = store.alloc(Uint8Array, w * h * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-      return { data, width: w, height: h, channels: 3 };
-    });
+    const { store, images } = imagesInAStore(n, w, h);
     const options = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
     const slotBytes = w * h * 3 * 4 + 1024;
     const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
