@@ -348,6 +348,12 @@ export class WorkerBackend implements Backend {
     while (!this.closed) {
       const ring = this.ring;
       const slotJobs = this.slotJobs; // made with the ring
+      // Busy or idle (idle workers beat too: one that stops is replaced before reading resumes).
+      const now = Date.now();
+      if (ring && slotJobs && now - lastCheck >= WAIT_SLICE_MS) {
+        lastCheck = now;
+        this.checkLiveness(now, ring, slotJobs);
+      }
       if (!ring || !slotJobs || slotJobs.taken === 0) {
         const out = slotJobs?.size ?? 0;
         if (out === 0 && this.messages.inFlight === 0) this.letProcessExit();
@@ -361,21 +367,10 @@ export class WorkerBackend implements Backend {
           };
         });
         this.wake = undefined;
-        // Idle workers beat too: one that stops is replaced now, not 5 s after reading resumes.
-        const now = Date.now();
-        if (ring && slotJobs && !this.closed && now - lastCheck >= WAIT_SLICE_MS) {
-          lastCheck = now;
-          this.checkLiveness(now, ring, slotJobs);
-        }
         continue;
       }
       const seen = Atomics.load(ring.words, H_EVENTS);
       const settled = slotJobs.scan();
-      const now = Date.now();
-      if (now - lastCheck >= WAIT_SLICE_MS) {
-        lastCheck = now;
-        this.checkLiveness(now, ring, slotJobs);
-      }
       pace.look(settled, ring.slots.naps(), performance.now());
       slotJobs.lookahead = pace.lookahead(this.options.maxBuffered, ring.slotBytes);
       ring.slots.wakeFor(slotJobs.wakeSlot());
