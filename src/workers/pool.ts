@@ -74,7 +74,7 @@ export class Pool {
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const lockName = hasLocks() ? `${this.name}/${id}` : undefined;
+    const lockName = lockManager() ? `${this.name}/${id}` : undefined;
     const member: Member = { id, seat, worker, port: port1, api, dead: false, started: false, stopped, lockName };
     this.stoppers.set(member, markStopped);
     this.members.set(id, member);
@@ -104,13 +104,13 @@ export class Pool {
    * neither tells (no Web Locks), or when `ms` runs out.
    */
   async allStopped(ms: number): Promise<boolean> {
-    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    const locks = lockManager();
     const giveUp = new AbortController();
     let waits: Promise<unknown>[];
     if (isNode) waits = this.everStarted.map((m) => m.stopped);
-    else if (hasLocks() && this.everStarted.every((m) => m.lockName !== undefined)) {
-      waits = this.everStarted.map((m) => locks!.request(m.lockName!, { signal: giveUp.signal }, () => {}));
-    } else return this.everStarted.length === 0;
+    // With Web Locks every member has a lock name (spawn).
+    else if (locks) waits = this.everStarted.map((m) => locks.request(m.lockName!, { signal: giveUp.signal }, () => {}));
+    else return this.everStarted.length === 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
     try {
@@ -152,8 +152,7 @@ export class Pool {
 
   /** The lock the worker holds for life is granted to us only once the worker is gone. */
   private watchLock(member: Member, name: string): void {
-    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator!.locks!;
-    locks
+    lockManager()!
       .request(name, { signal: this.stopWatching.signal }, () => {
         this.died(member, 'the worker stopped (closed, terminated or crashed)');
       })
@@ -200,8 +199,11 @@ export class Pool {
   }
 }
 
-function hasLocks(): boolean {
-  return !isNode && typeof (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks === 'object';
+/** The Web Lock manager a pool watches workers' life locks with (browsers that have one). */
+function lockManager(): LockManager | undefined {
+  if (isNode) return undefined;
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return typeof locks === 'object' ? locks : undefined;
 }
 
 /**
