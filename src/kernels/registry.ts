@@ -129,9 +129,7 @@ function compile(name: string, entry: Entry): Promise<WebAssembly.Module> {
  */
 export async function kernelModules(): Promise<Record<string, KernelModule>> {
   await loadKernels();
-  const out: Record<string, KernelModule> = {};
-  for (const [name, entry] of registry) out[name] = { module: entry.module!, specs: entry.specs };
-  return out;
+  return loadedKernelModules() ?? {};
 }
 
 /**
