@@ -11,7 +11,7 @@ import { grayscale, loadKernels, normalize, resizeBilinear } from '../../src/ker
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { exposeCases } from './run-case.js';
-import type { functions } from './kernels.worker.js';
+import type { functions } from '../../test/fixtures/kernels.worker.js';
 
 export const photos = ['astronaut.png', 'chelsea.png', 'rocket.jpg', 'camera.png'];
 const size = { width: 224, height: 224 };
@@ -175,8 +175,9 @@ const cases = {
   async kernelCalledInWorkerFunction() {
     await loadKernels();
     const images = await Promise.all(photos.map(decode));
-    const fns = remoteFunctions<typeof functions>(() => new Worker(new URL('./kernels.worker.ts', import.meta.url), { type: 'module' }));
-    const p = prefetch(smap(fns.grayHere, seq(images)), { workers: 2 });
+    // The Node tests' worker module (test/fixtures), as a module worker here.
+    const fns = remoteFunctions<typeof functions>(() => new Worker(new URL('../../test/fixtures/kernels.worker.ts', import.meta.url), { type: 'module' }));
+    const p = prefetch(smap(fns.grayWithMean, seq(images)), { workers: 2 });
     try {
       const out = [];
       for (let i = 0; i < images.length; i++) {
