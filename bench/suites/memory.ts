@@ -9,11 +9,10 @@
  */
 import { cycle, prefetch, seq, smap } from '../../src/index.js';
 import { loadKernels, normalize } from '../../src/kernels.js';
+import { NORMALIZE, S, sharedImages } from '../image-sources.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
-const WIDTH = 224, HEIGHT = 224, CHANNELS = 3;
-const S = WIDTH * HEIGHT * CHANNELS;
 const IMAGES = 64;
 const PER_PASS = 5000;
 const PASSES = 20;
@@ -26,10 +25,8 @@ export async function run(report: Report): Promise<void> {
   const measure = (performance as unknown as { measureUserAgentSpecificMemory?: MeasureMemory }).measureUserAgentSpecificMemory;
   if (typeof measure !== 'function') throw new Error('bench memory: performance.measureUserAgentSpecificMemory is not available here (it needs a cross-origin-isolated Chromium page)');
   await loadKernels();
-  const shared = new Uint8Array(new SharedArrayBuffer(S * IMAGES));
-  for (let k = 0; k < shared.length; k++) shared[k] = (k * 7919) & 255;
-  const images = Array.from({ length: IMAGES }, (_, k) => ({ data: shared.subarray(k * S, (k + 1) * S), width: WIDTH, height: HEIGHT, channels: CHANNELS }));
-  const kernel = normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+  const images = sharedImages(IMAGES, 4242);
+  const kernel = normalize(NORMALIZE);
   const p = prefetch(smap(kernel, cycle(seq(images), PER_PASS)), { workers: 2, maxBuffered: 16 });
   try {
     let first = 0;

@@ -27,17 +27,14 @@
 import { SharedStore, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
-import { mulberry32 } from '../../test/helpers/random.js';
+import { CHANNELS, HEIGHT, NORMALIZE as OPTIONS, S, WIDTH, sharedImages } from '../image-sources.js';
 import { passSize } from '../pass-size.js';
 
 type Report = (name: string, value: number, unit: string) => void;
 
-const WIDTH = 224, HEIGHT = 224, CHANNELS = 3;
-const S = WIDTH * HEIGHT * CHANNELS;
 const IMAGES = 64;
 const ROUNDS = 3;
 const PASS_SECONDS = 1.5;
-const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** Positions checked in every output (spread over the three planes). */
 const PROBES = [0, 1, 777, S / 3 + 5, (2 * S) / 3 + 11, S - 1];
 
@@ -73,15 +70,7 @@ export async function run(report: Report): Promise<void> {
   await loadKernels();
   const seed = 4242;
   console.log(`bench pipeline: ${IMAGES} random ${WIDTH}×${HEIGHT}×${CHANNELS} images in one SharedArrayBuffer (mulberry32 seed ${seed})`);
-  const shared = new Uint8Array(new SharedArrayBuffer(S * IMAGES));
-  const rand = mulberry32(seed);
-  for (let k = 0; k < shared.length; k++) shared[k] = (rand() * 256) | 0;
-  const images: ImageLike<Uint8Array>[] = Array.from({ length: IMAGES }, (_, k) => ({
-    data: shared.subarray(k * S, (k + 1) * S),
-    width: WIDTH,
-    height: HEIGHT,
-    channels: CHANNELS,
-  }));
+  const images = sharedImages(IMAGES, seed);
   // The same pixels again, in a SharedStore.
   const store = new SharedStore(S * IMAGES);
   const stored: ImageLike<Uint8Array>[] = images.map((image) => {
