@@ -6,6 +6,7 @@
  */
 import type { Seq } from '../seq/seq.js';
 import type { Backend, BackendEvents, Job } from './backend.js';
+import { settling } from './settle.js';
 
 interface Running {
   value?: unknown;
@@ -62,7 +63,7 @@ export class AsyncBackend implements Backend {
     let outcome: { ok: true } | { ok: false; error: Error };
     await null; // settle after start() has returned, never inside it
     try {
-      let v = this.seq.get(job.index);
+      let v = settling(this.seq.get(job.index));
       if (v instanceof Promise) v = await v;
       r.value = v;
       outcome = { ok: true };

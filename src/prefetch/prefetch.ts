@@ -17,6 +17,7 @@ import { AsyncBackend } from './async-backend.js';
 import { WorkerBackend } from './worker-backend.js';
 import { Reader, type Lease } from './reader.js';
 import { closedError, elementError } from './errors.js';
+import type { Settled } from './settle.js';
 
 export type { Lease };
 
@@ -188,7 +189,7 @@ class Prefetched<T> implements PrefetchedSeq<T> {
  * await p.close();
  * ```
  */
-export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): PrefetchedSeq<Awaited<T>> {
+export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): PrefetchedSeq<Settled<T>> {
   if (options === null || typeof options !== 'object') throw new TypeError('prefetch: options must be an object');
   checkOptions(options);
   const site = creationSite();
@@ -237,7 +238,7 @@ export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): Prefetc
     });
   }
   reader.attach(backend);
-  const p = new Prefetched<Awaited<T>>(reader, backend, length);
+  const p = new Prefetched<Settled<T>>(reader, backend, length);
   dropped.register(p, reader, p);
 
   const signal = options.signal;

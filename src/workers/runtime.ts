@@ -25,7 +25,8 @@ import { KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan a
 import { S_KIND } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { callWriter, writerOf } from './writer.js';
-import { PUBLISHED, slotTail, writeTail, type SlotTail } from './tail.js';
+import { PUBLISHED, slotTail, type SlotTail } from './tail.js';
+import { settling } from '../prefetch/settle.js';
 
 /** How long a worker blocks waiting for requests before it looks at its event loop. */
 const IDLE_WAIT_MS = 20;
@@ -144,7 +145,7 @@ async function holdLifeLock(name: string): Promise<void> {
 }
 
 async function evaluate(pipeline: Pipeline, index: number): Promise<unknown> {
-  const v = pipeline.seq.get(index);
+  const v = settling(pipeline.seq.get(index));
   return v instanceof Promise ? await v : v;
 }
 
@@ -182,7 +183,7 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
  */
 function fillSlot(ring: Ring, claim: Claim, pipeline: Pipeline, port: MessagePort): Promise<void> | undefined {
   try {
-    const value = pipeline.tail ? writeTail(ring, claim, pipeline.tail) : pipeline.seq.get(claim.index);
+    const value = pipeline.tail ? pipeline.tail.write(ring, claim) : settling(pipeline.seq.get(claim.index));
     if (value instanceof Promise) {
       return value.then((ready: unknown) => publish(ring, claim, ready, port), (error: unknown) => publishError(ring, claim, error, port));
     }

@@ -1,36 +1,47 @@
 /**
- * The slot tail: when a pipeline's last step is `smap(f, source)` and `f`
- * can write its output into memory it is handed (a WebAssembly kernel, or a
- * `writesInto` writer), the worker evaluates `source` and lets `f` write
- * straight into the claimed ring slot: no fresh output, no copy into the slot.
- * An output too big for the slot is computed once into fresh memory and
- * returned, for the ordinary path to send by message.
+ * Slot tails: when a pipeline ends in a step that can write its output into
+ * memory it is handed, the worker lets it write straight into the claimed
+ * ring slot: no fresh output, no copy into the slot. Two shapes of pipeline
+ * end so:
  *
- * Errors are wrapped as smap's own `at` wraps them, so an element fails the
- * same way whether or not its last step took this path.
+ * - `smap(f, source)` where `f` is a WebAssembly kernel or a `writesInto`
+ *   writer: the element is `f`'s output;
+ * - `batch(smap(kernel, source), k)` without `collateFn`: each image of the
+ *   group is written by the kernel where the slot's tree puts it (codec.ts:
+ *   leaves in order, each 16-byte aligned), so a batch of images reaches the
+ *   reader as views of the slot, as a single image does.
+ *
+ * Whatever does not fit the slot is computed into fresh memory and returned,
+ * for the ordinary path to send by message. Errors are wrapped as smap's own
+ * `at` wraps them, at the image's own index, so an element fails the same way
+ * whether or not its last step took this path.
  */
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PlanArg, PlanNode } from '../plan/plan.js';
 import { wrapError } from '../seq/errors.js';
 import { Seq } from '../seq/seq.js';
 import type { KernelRuntime } from '../kernels/runtime.js';
-import type { ImageLike } from '../kernels/types.js';
+import type { ImageLike, KernelPlan } from '../kernels/types.js';
+import { alignUp } from '../ring/layout.js';
 import type { Ring } from '../ring/ring.js';
 import { READY, type Claim } from '../ring/slots.js';
 import { KIND_TREE, KIND_TYPED, dtypeCode, encodedBytes, plan as planEncoding, type Encoding } from '../ring/codec.js';
+import { settling } from '../prefetch/settle.js';
 import { fill, outputLength, writerOf } from './writer.js';
 
-/** What `writeTail` returns once the element is published in its slot. */
+/** What a tail returns once the element is published in its slot. */
 export const PUBLISHED: unique symbol = Symbol('published');
 
 /** Bytes a kernel keeps free after its output for the image description (width, height, layout…). */
 const DESCRIPTION_RESERVE = 256;
 
 export interface SlotTail {
-  readonly source: Seq<unknown>;
-  /** Where the user created the smap. */
-  readonly site: string;
-  /** Writes the element made from `input` into `claim`'s slot and publishes it, or returns it when it does not fit. */
-  readonly write: (ring: Ring, claim: Claim, input: unknown) => unknown;
+  /**
+   * Evaluates element `claim.index` into `claim`'s slot and publishes it
+   * (PUBLISHED), or returns the element for the ordinary path to send, or
+   * (after an async step) a promise of either. Throws what the ordinary path
+   * would throw.
+   */
+  readonly write: (ring: Ring, claim: Claim) => unknown;
 }
 
 /**
@@ -45,52 +56,179 @@ export function slotTail(
   kernels: KernelRuntime | undefined,
 ): SlotTail | undefined {
   const root = plan.nodes[plan.root]!;
+  const mapped = kernelMapping(root);
+  if (mapped && kernels && root.op === 'smap') return kernelTail(root, nodes[mapped.source]!, mapped.call, kernels);
+  const batched = root.op === 'batch' ? batchOf(root, plan) : undefined;
+  if (batched && kernels) return batchTail(batched, nodes[plan.root]!, nodes[batched.source]!, kernels);
   const [f, src] = root.args;
-  if (root.op !== 'smap' || root.args.length !== 2 || src!.t !== 'seq') return undefined;
-  const source = nodes[src.id]!;
-  if (f!.t === 'kernel' && kernels) {
-    const call = f.call;
-    const describe = outputDescriptions();
-    return {
-      source,
-      site: root.site,
-      write: (ring, claim, input) => {
-        const image = kernels.runInto(call as never, input as never, ring.dataOffset(claim.slot), ring.slotBytes - DESCRIPTION_RESERVE);
-        if (!image) return kernels.run(call as never, input as never);
-        const e = describe(image); // the data leaf is already in place: writing it again is skipped
-        if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all
-        ring.writeEncoded(claim.slot, e);
-        ring.slots.finish(claim, READY);
-        return PUBLISHED;
-      },
-    };
-  }
-  const writer = f!.t === 'fn' ? writerOf(functions[f.name]) : undefined;
-  if (writer) {
-    const name = (f as { name: string }).name; // errors name the function as the worker module exposes it
-    const size = writer.type.BYTES_PER_ELEMENT;
-    return {
-      source,
-      site: root.site,
-      write: (ring, claim, input) => {
-        const length = outputLength(writer, input, name);
-        const at = ring.dataOffset(claim.slot);
-        // A bare typed array has no description after it, so no reserve. Slot data is 16-byte
-        // aligned: the alignment test only guards against a layout change.
-        if (length * size > ring.slotBytes || at % size !== 0) {
-          const out = new writer.type(length);
-          fill(writer, input, out, name);
-          return out;
-        }
-        // The view is the one allocation of this path: the writer needs an object to write through.
-        fill(writer, input, new writer.type(ring.buffer, at, length), name);
-        ring.setLayout(claim.slot, KIND_TYPED, writer.dtype, length * size, 0);
-        ring.slots.finish(claim, READY);
-        return PUBLISHED;
-      },
-    };
-  }
+  const writer = root.op === 'smap' && root.args.length === 2 && src!.t === 'seq' && f!.t === 'fn' ? writerOf(functions[f.name]) : undefined;
+  if (writer) return writerTail(root, nodes[(src as { id: number }).id]!, (f as { name: string }).name, writer);
   return undefined;
+}
+
+/** `smap(kernel, source)`: the kernel call and the source's node, or undefined. */
+function kernelMapping(node: PlanNode): { call: KernelPlan; source: number; site: string } | undefined {
+  const [f, src] = node.args;
+  if (node.op !== 'smap' || node.args.length !== 2 || f!.t !== 'kernel' || src!.t !== 'seq') return undefined;
+  return { call: f.call as unknown as KernelPlan, source: src.id, site: node.site };
+}
+
+/** `batch(smap(kernel, source), k, { dropLast?, pad? })` (no collateFn), or undefined. */
+function batchOf(node: PlanNode, plan: Plan): { call: KernelPlan; source: number; site: string; k: number; padded: boolean } | undefined {
+  const [s, k, o] = node.args;
+  if (s?.t !== 'seq' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
+  const options: Readonly<Record<string, PlanArg>> = o?.t === 'obj' ? o.v : {};
+  if (options.collateFn !== undefined) return undefined;
+  const mapped = kernelMapping(plan.nodes[s.id]!);
+  return mapped && { ...mapped, k: k.v, padded: options.pad !== undefined };
+}
+
+/** Reads `source[i]` as smap's `at` does: its errors wrapped at `i`, in the smap made at `site`. */
+function readInput(source: Seq<unknown>, i: number, site: string): unknown {
+  try {
+    return Seq.read(source, i);
+  } catch (error) {
+    throw wrapError(error, i, 'smap', site);
+  }
+}
+
+function kernelTail(root: PlanNode, source: Seq<unknown>, call: KernelPlan, kernels: KernelRuntime): SlotTail {
+  const describe = outputDescriptions();
+  const write = (ring: Ring, claim: Claim, input: ImageLike): unknown => {
+    const image = kernels.runInto(call, input, ring.dataOffset(claim.slot), ring.slotBytes - DESCRIPTION_RESERVE);
+    if (!image) return kernels.run(call, input);
+    const e = describe(image); // the data leaf is already in place: writing it again is skipped
+    if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all
+    ring.writeEncoded(claim.slot, e);
+    ring.slots.finish(claim, READY);
+    return PUBLISHED;
+  };
+  return {
+    write: (ring, claim) => {
+      const input = readInput(source, claim.index, root.site);
+      // An async step before the tail: it writes once the input settles (only then a promise per
+      // element), and its rejection passes unwrapped, as smap's own promise-returning call leaves it.
+      if (input instanceof Promise) return input.then((ready: ImageLike) => write(ring, claim, ready));
+      try {
+        return write(ring, claim, input as ImageLike);
+      } catch (error) {
+        throw wrapError(error, claim.index, 'smap', root.site);
+      }
+    },
+  };
+}
+
+function writerTail(root: PlanNode, source: Seq<unknown>, name: string, writer: NonNullable<ReturnType<typeof writerOf>>): SlotTail {
+  const size = writer.type.BYTES_PER_ELEMENT;
+  const write = (ring: Ring, claim: Claim, input: unknown): unknown => {
+    const length = outputLength(writer, input, name); // errors name the function as the worker module exposes it
+    const at = ring.dataOffset(claim.slot);
+    // A bare typed array has no description after it, so no reserve. Slot data is 16-byte
+    // aligned: the alignment test only guards against a layout change.
+    if (length * size > ring.slotBytes || at % size !== 0) {
+      const out = new writer.type(length);
+      fill(writer, input, out, name);
+      return out;
+    }
+    // The view is the one allocation of this path: the writer needs an object to write through.
+    fill(writer, input, new writer.type(ring.buffer, at, length), name);
+    ring.setLayout(claim.slot, KIND_TYPED, writer.dtype, length * size, 0);
+    ring.slots.finish(claim, READY);
+    return PUBLISHED;
+  };
+  return {
+    write: (ring, claim) => {
+      const input = readInput(source, claim.index, root.site);
+      if (input instanceof Promise) return input.then((ready: unknown) => write(ring, claim, ready));
+      try {
+        return write(ring, claim, input);
+      } catch (error) {
+        throw wrapError(error, claim.index, 'smap', root.site);
+      }
+    },
+  };
+}
+
+/**
+ * `batch(smap(kernel, source), k)`: the group's images are read first, then
+ * each is written by the kernel right after the one before (16-byte
+ * aligned, as codec.ts lays out a tree's leaves), and the group's
+ * description goes after them. After an async step (a decode), the group is
+ * written once its images settle, as the ordinary path delivers such a
+ * group (settle.ts). A padded last group goes the ordinary way (its padding
+ * is the user's value, copied), and a group too big for the slot comes back
+ * in fresh memory.
+ */
+function batchTail(
+  b: { call: KernelPlan; site: string; k: number; padded: boolean },
+  groups: Seq<unknown>,
+  source: Seq<unknown>,
+  kernels: KernelRuntime,
+): SlotTail {
+  const { call, site, k } = b;
+  // Errors are wrapped at the image's index where smap's `at` wraps them: for inputs that were
+  // there at once, not for those that came through a promise (smap leaves a rejection as it is).
+  const failed = (error: unknown, j: number, wrap: boolean): unknown => (wrap ? wrapError(error, j, 'smap', site) : error);
+  /** The ordinary image `j`: the kernel's output in fresh memory. */
+  const fresh = (j: number, input: ImageLike, wrap: boolean): ImageLike => {
+    try {
+      return kernels.run(call, input);
+    } catch (error) {
+      throw failed(error, j, wrap);
+    }
+  };
+  const writeGroup = (ring: Ring, claim: Claim, start: number, inputs: readonly ImageLike[], wrap: boolean): unknown => {
+    const base = ring.dataOffset(claim.slot);
+    const room = ring.slotBytes - DESCRIPTION_RESERVE * inputs.length;
+    const images = new Array<ImageLike>(inputs.length);
+    let at = 0;
+    for (let q = 0; q < inputs.length; q++) {
+      at = alignUp(at);
+      let image: ImageLike | undefined;
+      try {
+        image = kernels.runInto(call, inputs[q]!, base + at, room - at);
+      } catch (error) {
+        throw failed(error, start + q, wrap);
+      }
+      if (!image) {
+        // Too big for the slot: the images in it are copied out, the rest made fresh.
+        return inputs.map((x, p) => (p < q ? { ...images[p]!, data: images[p]!.data.slice() } : fresh(start + p, x, wrap)));
+      }
+      images[q] = image;
+      at += image.data.byteLength;
+    }
+    const e = planEncoding(images); // the leaves are in place already: writing them again is skipped
+    if (encodedBytes(e) > ring.slotBytes) return images.map((image) => ({ ...image, data: image.data.slice() }));
+    ring.writeEncoded(claim.slot, e);
+    ring.slots.finish(claim, READY);
+    return PUBLISHED;
+  };
+  return {
+    write: (ring, claim) => {
+      const start = claim.index * k;
+      const stop = Math.min(start + k, source.length);
+      if (b.padded && stop - start < k) return settling(Seq.read(groups, claim.index));
+      const inputs = new Array<unknown>(stop - start);
+      let pending = false;
+      for (let j = start; j < stop; j++) {
+        const input = readInput(source, j, site);
+        if (input instanceof Promise) pending = true;
+        inputs[j - start] = input;
+      }
+      if (!pending) return writeGroup(ring, claim, start, inputs as ImageLike[], true);
+      // The images here already are checked now: a bad one fails the group at once, as in the
+      // ordinary path, where the kernel runs on them while the group is read.
+      inputs.forEach((x, q) => {
+        if (x instanceof Promise) return;
+        try {
+          kernels.outputOf(call, x as ImageLike);
+        } catch (error) {
+          throw failed(error, start + q, true);
+        }
+      });
+      return Promise.all(inputs).then((ready) => writeGroup(ring, claim, start, ready as ImageLike[], false));
+    },
+  };
 }
 
 /**
@@ -117,17 +255,4 @@ function outputDescriptions(): (image: ImageLike) => Encoding {
     last = encoding.kind === KIND_TREE && encoding.leaves.length === 1 ? { image, dtype, encoding } : undefined;
     return encoding;
   };
-}
-
-/** Evaluates element `claim.index` through `tail`: PUBLISHED, a value to send, or (after an async step) a promise of either. */
-export function writeTail(ring: Ring, claim: Claim, tail: SlotTail): unknown {
-  try {
-    const input = Seq.read(tail.source, claim.index);
-    // An async step before the tail: it writes once the input settles (only then a promise per
-    // element), and its rejection passes unwrapped, as smap's own promise-returning call leaves it.
-    if (input instanceof Promise) return input.then((ready: unknown) => tail.write(ring, claim, ready));
-    return tail.write(ring, claim, input);
-  } catch (error) {
-    throw wrapError(error, claim.index, 'smap', tail.site);
-  }
 }

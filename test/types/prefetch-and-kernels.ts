@@ -3,7 +3,7 @@
  * types, remote functions, and kernels (also after an async step).
  */
 import { assert, type IsExact } from 'conditional-type-checks';
-import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchedSeq, type Seq } from '../../src/index.js';
+import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq } from '../../src/index.js';
 import { grayscale, hwcToChw, normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
@@ -32,6 +32,10 @@ const later = smap(normalize({ mean: [0.5], std: [0.5] }), smap(resizeBilinear({
 assert<IsExact<typeof later, Seq<Promise<ImageLike<Float32Array>>>>>(true);
 const p = later.prefetch({ workers: 2 });
 assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
+// A batch of promised images arrives as a group of images, as does a batch of those after kernels.
+assert<IsExact<typeof prefetch<Promise<ImageLike<Uint8ClampedArray>>[]>, (s: Seq<Promise<ImageLike<Uint8ClampedArray>>[]>, o?: PrefetchOptions) => PrefetchedSeq<ImageLike<Uint8ClampedArray>[]>>>(true);
+const groups = batch(later, 4).prefetch();
+assert<IsExact<typeof groups, PrefetchedSeq<ImageLike<Float32Array>[]>>>(true);
 
 // kernel.into takes an array of the kernel's output type and gives an image of it.
 declare const rgb: ImageLike<Uint8Array>;

@@ -1,0 +1,192 @@
+/**
+ * Batches of kernel outputs in prefetch workers (`batch(smap(kernel, images), k)`):
+ * the kernel writes each image of a group into the ring slot where the
+ * group's tree puts it, and every group is what the main thread makes of it.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { SharedStore, arange, batch, prefetch, repeat, seq, smap, type Seq } from '../../src/index.js';
+import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
+import { loadKernels, normalize } from '../../src/kernels.js';
+import * as reference from '../../src/kernels/reference.js';
+import type { ImageLike } from '../../src/kernels/types.js';
+import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
+
+const T = { timeout: 60_000 };
+const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const data = new Uint8Array(width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+    return { data, width, height, channels: 3 };
+  });
+}
+
+type Image = ImageLike<Float32Array>;
+
+/** Throws unless `got` is `want` image for image: shapes, layouts and every value. */
+function assertSameGroup(got: readonly Image[], want: readonly Image[], what: string): void {
+  assert.equal(got.length, want.length, `${what}: group size`);
+  got.forEach((image, j) => {
+    const w = want[j]!;
+    assert.deepEqual([image.width, image.height, image.channels, image.layout], [w.width, w.height, w.channels, w.layout], `${what}, image ${j}`);
+    assert.deepEqual([...image.data], [...w.data], `${what}, image ${j}`);
+  });
+}
+
+/** Every group of `p` against the main thread's evaluation of `groups`. */
+async function assertLikeMainThread(groups: Seq<Image[]>, options: Parameters<typeof prefetch>[1], what: string): Promise<void> {
+  const p = prefetch(groups, options);
+  try {
+    assert.equal(p.length, groups.length);
+    let b = 0;
+    for await (const group of p) assertSameGroup(group, groups.get(b), `${what}, group ${b++}`);
+    assert.equal(b, groups.length);
+  } finally {
+    await p.close();
+  }
+}
+
+describe('batches of kernel outputs in prefetch workers', () => {
+  test('each image of a group is written in the slot: sources in a SharedStore grow it by the ring and a page of params per worker only', T, async () => {
+    await loadKernels();
+    const [w, h, n, k, workers, maxBuffered] = [224, 224, 10, 4, 2, 2];
+    const store = new SharedStore(n * w * h * 3);
+    const rand = mulberry32(seedFromEnv());
+    const images = Array.from({ length: n }, () => {
+      const data = store.alloc(Uint8Array, w * h * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+      return { data, width: w, height: h, channels: 3 };
+    });
+    const before = store.memory.buffer.byteLength;
+    const slotBytes = k * w * h * 3 * 4 + 4096;
+    const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { workers, maxBuffered, slotBytes, store });
+    try {
+      assert.equal(p.transport, 'shared');
+      let b = 0;
+      for await (const group of p) {
+        assert.equal(group.length, Math.min(k, n - b * k));
+        group.forEach((out, j) => {
+          const want = reference.normalize(images[b * k + j]!, OPTIONS).data;
+          for (let q = 0; q < want.length; q += 97) {
+            if (Math.abs(out.data[q]! - want[q]!) > 1e-6) assert.fail(`group ${b} image ${j} value ${q}: ${out.data[q]} vs ${want[q]}`);
+          }
+        });
+        b++;
+      }
+      assert.equal(b, 3);
+    } finally {
+      await p.close();
+    }
+    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    // An output made in scratch and then copied into the slot takes ceil(602112 / 64 KiB) = 10
+    // more pages in each worker.
+    assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
+  });
+
+  test('after an async step (a decode), each group is written in the slot once its images settle', T, async () => {
+    await loadKernels();
+    const { fns } = fixtureFunctions();
+    const [w, h, n, k, workers, maxBuffered] = [224, 224, 7, 3, 2, 2];
+    const store = new SharedStore(1);
+    const before = store.memory.buffer.byteLength;
+    const slotBytes = k * w * h * 3 * 4 + 4096;
+    const decoded = smap(fns.asyncImage, arange(n), repeat(w), repeat(h));
+    const p = prefetch(batch(smap(normalize(OPTIONS), decoded), k), { workers, maxBuffered, slotBytes, store });
+    try {
+      let b = 0;
+      for await (const group of p) {
+        assert.equal(group.length, Math.min(k, n - b * k));
+        group.forEach((out, j) => {
+          const i = b * k + j;
+          const data = new Uint8Array(w * h * 3);
+          for (let q = 0; q < data.length; q++) data[q] = (q * 31 + i * 17) % 256; // the fixture's pixels
+          const want = reference.normalize({ data, width: w, height: h, channels: 3 }, OPTIONS).data;
+          for (let q = 0; q < want.length; q += 97) {
+            if (Math.abs(out.data[q]! - want[q]!) > 1e-6) assert.fail(`group ${b} image ${j} value ${q}: ${out.data[q]} vs ${want[q]}`);
+          }
+        });
+        b++;
+      }
+      assert.equal(b, 3);
+    } finally {
+      await p.close();
+    }
+    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    // Scratch for the params and the copied input: ceil(150528 / 64 KiB) = 3 pages a worker. An
+    // output made in scratch too would take 12.
+    assert.ok(grown <= ring + 3 * workers, `the store grew by ${grown} pages: the ring's ${ring}, params and input copies (no outputs in scratch)`);
+  });
+
+  test('every group is the main thread\'s: full groups, a short last one, dropLast, and a padded last one', T, async () => {
+    await loadKernels();
+    const images = randomImages(11, 12, 9, seedFromEnv());
+    const mapped = smap(normalize(OPTIONS), seq(images));
+    const pad: Image = { data: new Float32Array(3 * 12 * 9).fill(-1), width: 12, height: 9, channels: 3, layout: 'chw' };
+    for (const maxBuffered of [1, 3]) {
+      const options = { workers: 2, maxBuffered };
+      await assertLikeMainThread(batch(mapped, 4), options, `k 4, maxBuffered ${maxBuffered}`);
+      await assertLikeMainThread(batch(mapped, 4, { dropLast: true }), options, `dropLast, maxBuffered ${maxBuffered}`);
+      await assertLikeMainThread(batch(mapped, 4, { pad }), options, `pad, maxBuffered ${maxBuffered}`);
+      await assertLikeMainThread(batch(mapped, 1), options, `k 1, maxBuffered ${maxBuffered}`);
+      await assertLikeMainThread(batch(mapped, 11), options, `one group, maxBuffered ${maxBuffered}`);
+    }
+  });
+
+  test('a bad image fails its own group only, with the error the main thread gives for the image (its own index, the kernel named) as the cause', T, async () => {
+    await loadKernels();
+    const images: ImageLike<Uint8Array>[] = randomImages(12, 8, 8, 3);
+    images[6] = { data: new Uint8Array(10), width: 8, height: 8, channels: 3 }; // too short
+    const groups = batch(smap(normalize(OPTIONS), seq(images)), 4);
+    let mainError: Error | undefined;
+    try {
+      groups.get(1);
+    } catch (error) {
+      mainError = error as Error;
+    }
+    assert.ok(mainError, 'the main thread fails group 1');
+    const p = prefetch(groups, { workers: 2 });
+    try {
+      // Prefetch names the group (as for any element); its cause is the worker's error for the image.
+      await assert.rejects(p.get(1), (e: Error) => {
+        assert.equal(e.name, 'EvaluationError');
+        assert.equal((e as { index?: number }).index, 1);
+        const cause = e.cause as Error & { index?: number };
+        assert.equal(cause.name, 'EvaluationError');
+        assert.equal(cause.index, 6);
+        assert.match(cause.message, /normalize/);
+        assert.equal(cause.message, mainError!.message);
+        return true;
+      });
+      assertSameGroup(await p.get(2), groups.get(2), 'group 2');
+      assertSameGroup(await p.get(0), groups.get(0), 'group 0');
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('groups larger than a slot arrive intact and stay so: none of the group fits, or only its first images do', T, async () => {
+    await loadKernels();
+    const images = randomImages(12, 16, 16, seedFromEnv());
+    const imageBytes = 16 * 16 * 3 * 4;
+    const groups = batch(smap(normalize(OPTIONS), seq(images)), 4);
+    // Slots for two and a half images: the first two of each group are written in the slot before the
+    // third does not fit; slots smaller than one image: none does.
+    for (const slotBytes of [Math.floor(2.5 * imageBytes), imageBytes >> 1]) {
+      const p = prefetch(groups, { workers: 2, maxBuffered: 1, slotBytes });
+      try {
+        // Values the caller owns: compared only after every group was read, so after the slots were
+        // used again (the images that were in a slot must have been copied out of it).
+        const got: Image[][] = [];
+        for (let b = 0; b < groups.length; b++) got.push(await p.get(b));
+        got.forEach((group, b) => assertSameGroup(group, groups.get(b), `slots of ${slotBytes} bytes, group ${b}`));
+      } finally {
+        await p.close();
+      }
+    }
+  });
+});
