@@ -16,7 +16,6 @@ import type { WorkerFactory } from '../plan/remote.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
 import { giveBack, takeGivenBack, type SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING, MAX_WORKERS } from '../ring/layout.js';
-import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 import { isNode } from '../workers/endpoint.js';
 import { Pool, whileAlive, type Member } from '../workers/pool.js';
 import type { FromWorker, KernelModuleEntry, ToWorker } from '../workers/protocol.js';
@@ -26,6 +25,7 @@ import { MessageJobs } from './messages.js';
 import { SlotJobs } from './slot-jobs.js';
 import { ChangeWaiter } from './wait.js';
 import { LOOKAHEAD_WAIT_MS, Pace } from './pace.js';
+import { CLONE_SLOT_BYTES, slotBytesFor } from './slot-size.js';
 
 /** How long close() waits to learn that a store ring's workers have stopped, before keeping its pages for good. */
 const STOP_WAIT_MS = 2_000;
@@ -37,8 +37,6 @@ const HEARTBEAT_LIMIT_MS = 5_000;
 const READER_SPIN_MS = 0.05;
 /** Replacement workers that fail to start in a row before the prefetch gives up. */
 const MAX_FAILED_STARTS = 3;
-/** Slots of a ring whose elements all travel by message (slots.ts, KIND_CLONE): room for the control words only. */
-const CLONE_SLOT_BYTES = 4096;
 
 export interface WorkerBackendOptions {
   readonly transport: 'shared' | 'transfer';
@@ -295,9 +293,7 @@ export class WorkerBackend implements Backend {
 
   /** Makes the ring from the first element's size and hands it to every worker. */
   private sizeRing(first: unknown): void {
-    const e = planEncoding(first);
-    // Headroom: later elements' descriptions may be a little longer (bigger numbers in them).
-    const bytes = e.kind === KIND_CLONE ? CLONE_SLOT_BYTES : encodedBytes(e) + Math.max(256, encodedBytes(e) >> 4);
+    const bytes = slotBytesFor(first, this.options.plan);
     try {
       this.makeRing(bytes);
     } catch (error) {

@@ -169,6 +169,25 @@ describe('batches of kernel outputs in prefetch workers', () => {
     }
   });
 
+  test('a short last group read first sizes the slots for full groups: every group arrives as views of the ring', T, async () => {
+    await loadKernels();
+    const images = randomImages(10, 20, 10, seedFromEnv());
+    const groups = batch(smap(normalize(OPTIONS), seq(images)), 4);
+    const p = prefetch(groups, { workers: 2, maxBuffered: 2 });
+    try {
+      assertSameGroup(await p.get(-1), groups.get(2), 'group 2 (2 images), read first'); // it sizes the ring
+      for (let b = 0; b < groups.length; b++) {
+        const lease = await p.lease(b);
+        assertSameGroup(lease.value, groups.get(b), `group ${b}`);
+        // A group too big for its slot would come by message, as a copy.
+        assert.ok(lease.value.every((image) => image.data.buffer instanceof SharedArrayBuffer), `group ${b} is in the ring`);
+        lease.release();
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
   test('groups larger than a slot arrive intact and stay so: none of the group fits, or only its first images do', T, async () => {
     await loadKernels();
     const images = randomImages(12, 16, 16, seedFromEnv());
