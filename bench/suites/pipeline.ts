@@ -6,11 +6,14 @@
  * the main thread. Compared, in the same run, with the same pipeline read on
  * the main thread without prefetch (the kernel called here, one thread).
  *
- * Measured twice with prefetch, in the same rounds: with the source images in
- * a plain SharedArrayBuffer (each worker copies every image into its
- * WebAssembly memory before the kernel runs), and with the same images in a
+ * Measured three ways with prefetch, in the same rounds: with the source
+ * images in a plain SharedArrayBuffer (each worker copies every image into
+ * its WebAssembly memory before the kernel runs); with the same images in a
  * SharedStore given to prefetch (`{ store }`: the ring lives in the store's
- * memory, and the kernel reads each image where it is).
+ * memory, and the kernel reads each image where it is); and in batches of
+ * BATCH images (`batch(smap(kernel, images), BATCH)`, plain
+ * SharedArrayBuffer sources), each group read whole, its images views of one
+ * slot.
  *
  * What is timed: one full pass after warm-up. For the prefetch, warm-up reads
  * the last element (starting the workers and sizing the ring, leaving nothing
@@ -24,7 +27,7 @@
  * positions against src/kernels/reference.ts, and every 256th in full, so the
  * figures measure real work. Rounds are interleaved, medians reported.
  */
-import { SharedStore, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { SharedStore, batch, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
 import { CHANNELS, HEIGHT, NORMALIZE as OPTIONS, S, WIDTH, sharedImages } from '../image-sources.js';
@@ -35,6 +38,9 @@ type Report = (name: string, value: number, unit: string) => void;
 const IMAGES = 64;
 const ROUNDS = 3;
 const PASS_SECONDS = 1.5;
+/** Images per group in the batched variant, and groups its window holds. */
+const BATCH = 16;
+const BATCH_WINDOW = 2;
 /** Positions checked in every output (spread over the three planes). */
 const PROBES = [0, 1, 777, S / 3 + 5, (2 * S) / 3 + 11, S - 1];
 
@@ -104,6 +110,24 @@ export async function run(report: Report): Promise<void> {
       await p.close();
     }
   };
+  /** Images/s of one full pass over a new prefetch of the pipeline in groups of BATCH (warm-up as above). */
+  const batched = async (n: number): Promise<number> => {
+    const groups = batch(pipeline(n), BATCH);
+    const p = prefetch(groups, { workers: 2, maxBuffered: BATCH_WINDOW });
+    try {
+      const last = await p.get(-1);
+      check(last[last.length - 1]!, n - 1, expected);
+      await pause(100);
+      let i = 0;
+      const start = performance.now();
+      for await (const group of p) for (const out of group) check(out, i++, expected);
+      const seconds = (performance.now() - start) / 1000;
+      if (i !== n) throw new Error(`bench pipeline: a batched pass read ${i} of ${n} images`);
+      return n / seconds;
+    } finally {
+      await p.close();
+    }
+  };
   const mainThread = (n: number): number => {
     const s = pipeline(n + 20);
     for (let i = 0; i < 20; i++) check(s.get(n + i), n + i, expected);
@@ -116,17 +140,18 @@ export async function run(report: Report): Promise<void> {
   const nPrefetch = await passSize(async (n) => (await prefetched(n))[0], { guess: 400, seconds: PASS_SECONDS, min: 200 });
   const nMain = await passSize(mainThread, { guess: 100, seconds: PASS_SECONDS, min: 200 });
   console.log(`bench pipeline: n = ${nPrefetch} (prefetch), ${nMain} (main thread) for ~${PASS_SECONDS} s passes`);
-  const rates = { seqring: [] as number[], second: [] as number[], store: [] as number[], main: [] as number[] };
+  const rates = { seqring: [] as number[], second: [] as number[], store: [] as number[], batched: [] as number[], main: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     const [first, second] = await prefetched(nPrefetch, false, 2);
     rates.seqring.push(first);
     rates.second.push(second);
     rates.store.push((await prefetched(nPrefetch, true))[0]);
+    rates.batched.push(await batched(nPrefetch));
     rates.main.push(mainThread(nMain));
     console.log(
       `bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${first.toFixed(0)} images/s over ${(nPrefetch / first).toFixed(2)} s ` +
         `(a second pass ${second.toFixed(0)}), ` +
-        `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
+        `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, in batches of ${BATCH} ${rates.batched.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
     );
     await pause(0);
   }
@@ -142,6 +167,11 @@ export async function run(report: Report): Promise<void> {
     'pipeline.image.seqring_store_per_s',
     median(rates.store),
     `${unit}, the same with the sources in a SharedStore and prefetch({ store }): read in place (median of ${ROUNDS}, same rounds)`,
+  );
+  report(
+    'pipeline.image.seqring_batch_per_s',
+    median(rates.batched),
+    `${unit}, the same in batches: batch(…, ${BATCH}), maxBuffered ${BATCH_WINDOW}, each group read whole with for await (median of ${ROUNDS}, same rounds)`,
   );
   report('pipeline.image.main_thread_per_s', median(rates.main), `${unit}, kernel on the main thread, no prefetch (median of ${ROUNDS})`);
 }
