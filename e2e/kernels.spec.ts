@@ -61,6 +61,16 @@ test('prefetches made one after another on one store reuse the first one\'s ring
   for (const g of r.grown.slice(1)) expect(g).toBeLessThanOrEqual(2 * 5);
 });
 
+test('real photos in batches (the short last group read first) match the reference, every group as views into the ring', async ({ page }) => {
+  const r = await runCase(page, 'photosInBatches');
+  expect(r.transport).toBe('shared');
+  expect(r.first.map((c) => c.name)).toEqual([photos[3]]);
+  expect(r.groups.map((g) => g.map((c) => c.name))).toEqual([photos.slice(0, 3), photos.slice(3)]);
+  for (const c of [...r.first, ...r.groups.flat()]) expectMatchesReference(c);
+  // The last group sized the ring for groups of 3, so the full group is written in a slot too.
+  expect(r.groups.map((g) => g.map((c) => c.shared))).toEqual([[true, true, true], [true]]);
+});
+
 test('the same kernels called on the main thread match the JS reference', async ({ page }) => {
   const r = await runCase(page, 'photosOnMainThread');
   expect(r.map((c) => c.name)).toEqual(photos);

@@ -5,7 +5,7 @@
  * reference chain (src/kernels/reference.ts) computed here. Cases return
  * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
  */
-import { EvaluationError, SharedStore, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { EvaluationError, SharedStore, batch, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
 import { grayscale, loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
@@ -156,6 +156,30 @@ const cases = {
       grown.push((store.memory.buffer.byteLength - before) / PAGE_BYTES);
     }
     return { grown, ringPages: ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) }), comparisons };
+  },
+
+  /**
+   * The photos in batches of 3 (a group of 3, then of 1) through the same
+   * chain, the short last group read first (it sizes the ring): every group
+   * read again by lease, each image against the reference, and whether it
+   * is a view of the ring.
+   */
+  async photosInBatches() {
+    await loadKernels();
+    const images = await Promise.all(photos.map(decode));
+    const p = prefetch(batch(pipeline(images), 3), { workers: 2, maxBuffered: 1 });
+    try {
+      const first = (await p.get(-1)).map((out, j) => compare(photos[3 + j]!, images[3 + j]!, out));
+      const groups: Comparison[][] = [];
+      for (let b = 0; b < p.length; b++) {
+        const lease = await p.lease(b);
+        groups.push(lease.value.map((out, j) => compare(photos[3 * b + j]!, images[3 * b + j]!, out)));
+        lease.release();
+      }
+      return { transport: p.transport, first, groups };
+    } finally {
+      await p.close();
+    }
   },
 
   /** The same chain called as plain functions on this thread. */
