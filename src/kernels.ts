@@ -14,6 +14,7 @@ export {
 } from './kernels/registry.js';
 export type { KernelFactory, KernelSource } from './kernels/registry.js';
 export { KernelRuntime } from './kernels/runtime.js';
+export { stack } from './kernels/stack.js';
 export type {
   Pixels, Layout, Dtype, ImageLike, OptionValue, KernelCall, KernelPlan, Kernel, DimRule, NumberChecks,
   OptionSpec, KernelSpec, KernelSpecs, KernelModule, OutputShape, OutputArray,

@@ -33,7 +33,7 @@ test('the three entry points import from Node through the package exports, with 
     console.log(JSON.stringify({
       core: ['seq', 'smap', 'gather', 'batch', 'prefetch', 'remoteFunctions', 'EvaluationError', 'seterr'].filter((n) => typeof s[n] !== 'function'),
       worker: typeof w.exposeFunctions,
-      kernels: ['normalize', 'resizeBilinear', 'hwcToChw', 'toFloat32', 'grayscale', 'loadKernels', 'registerKernels'].filter((n) => typeof k[n] !== 'function'),
+      kernels: ['normalize', 'resizeBilinear', 'hwcToChw', 'toFloat32', 'grayscale', 'loadKernels', 'registerKernels', 'stack'].filter((n) => typeof k[n] !== 'function'),
       batch: s.batch(s.smap((x) => x * 2, s.arange(5)), 2).toArray(),
     }));
   `);
