@@ -61,7 +61,7 @@ test('prefetches made one after another on one store reuse the first one\'s ring
   for (const g of r.grown.slice(1)) expect(g).toBeLessThanOrEqual(2 * 5);
 });
 
-test('real photos in batches (the short last group read first) match the reference, every group as views into the ring', async ({ page }) => {
+test('real photos in batches (the short last group read first) match the reference, every group as views into the ring, stacked as one view', async ({ page }) => {
   const r = await runCase(page, 'photosInBatches');
   expect(r.transport).toBe('shared');
   expect(r.first.map((c) => c.name)).toEqual([photos[3]]);
@@ -69,6 +69,8 @@ test('real photos in batches (the short last group read first) match the referen
   for (const c of [...r.first, ...r.groups.flat()]) expectMatchesReference(c);
   // The last group sized the ring for groups of 3, so the full group is written in a slot too.
   expect(r.groups.map((g) => g.map((c) => c.shared))).toEqual([[true, true, true], [true]]);
+  // 224×224×4 float32 images lie back to back in the slot: stack() is a view of it, with their values.
+  expect(r.stacked).toEqual([{ view: true, same: true }, { view: true, same: true }]);
 });
 
 test('the same kernels called on the main thread match the JS reference', async ({ page }) => {

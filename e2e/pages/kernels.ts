@@ -7,7 +7,7 @@
  */
 import { EvaluationError, SharedStore, batch, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
-import { grayscale, loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import { grayscale, loadKernels, normalize, resizeBilinear, stack } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { exposeCases } from './run-case.js';
@@ -162,7 +162,7 @@ const cases = {
    * The photos in batches of 3 (a group of 3, then of 1) through the same
    * chain, the short last group read first (it sizes the ring): every group
    * read again by lease, each image against the reference, and whether it
-   * is a view of the ring.
+   * is a view of the ring; and each group stacked into one array.
    */
   async photosInBatches() {
     await loadKernels();
@@ -171,12 +171,20 @@ const cases = {
     try {
       const first = (await p.get(-1)).map((out, j) => compare(photos[3 + j]!, images[3 + j]!, out));
       const groups: Comparison[][] = [];
+      /** Per group: whether stack() gave a view of the slot, and whether its values are the images' end to end. */
+      const stacked: { view: boolean; same: boolean }[] = [];
       for (let b = 0; b < p.length; b++) {
         const lease = await p.lease(b);
         groups.push(lease.value.map((out, j) => compare(photos[3 * b + j]!, images[3 * b + j]!, out)));
+        const tensor = stack(lease.value);
+        const n = lease.value[0]!.data.length;
+        stacked.push({
+          view: tensor.buffer === lease.value[0]!.data.buffer,
+          same: tensor.length === n * lease.value.length && lease.value.every((out, j) => out.data.every((x, k) => tensor[j * n + k] === x)),
+        });
         lease.release();
       }
-      return { transport: p.transport, first, groups };
+      return { transport: p.transport, first, groups, stacked };
     } finally {
       await p.close();
     }
