@@ -57,13 +57,13 @@ export function slotTail(
 ): SlotTail | undefined {
   const root = plan.nodes[plan.root]!;
   const mapped = kernelMapping(root);
-  if (mapped && kernels && root.op === 'smap') return kernelTail(root, nodes[mapped.source]!, mapped.call, kernels);
-  const batched = root.op === 'batch' ? batchOf(root, plan) : undefined;
+  if (mapped && kernels) return mappedTail(root, nodes[mapped.source]!, kernelWrite(mapped.call, kernels));
+  const batched = batchOf(root, plan);
   if (batched && kernels) return batchTail(batched, nodes[plan.root]!, nodes[batched.source]!, kernels);
   const [f, src] = root.args;
-  const writer = root.op === 'smap' && root.args.length === 2 && src!.t === 'seq' && f!.t === 'fn' ? writerOf(functions[f.name]) : undefined;
-  if (writer) return writerTail(root, nodes[(src as { id: number }).id]!, (f as { name: string }).name, writer);
-  return undefined;
+  if (root.op !== 'smap' || root.args.length !== 2 || src!.t !== 'seq' || f!.t !== 'fn') return undefined;
+  const writer = writerOf(functions[f.name]);
+  return writer && mappedTail(root, nodes[src.id]!, writerWrite(f.name, writer));
 }
 
 /** `smap(kernel, source)`: the kernel call and the source's node, or undefined. */
@@ -76,7 +76,7 @@ function kernelMapping(node: PlanNode): { call: KernelPlan; source: number; site
 /** `batch(smap(kernel, source), k, { dropLast?, pad? })` (no collateFn), or undefined. */
 function batchOf(node: PlanNode, plan: Plan): { call: KernelPlan; source: number; site: string; k: number; padded: boolean } | undefined {
   const [s, k, o] = node.args;
-  if (s?.t !== 'seq' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
+  if (node.op !== 'batch' || s?.t !== 'seq' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
   const options: Readonly<Record<string, PlanArg>> = o?.t === 'obj' ? o.v : {};
   if (options.collateFn !== undefined) return undefined;
   const mapped = kernelMapping(plan.nodes[s.id]!);
@@ -92,25 +92,22 @@ function readInput(source: Seq<unknown>, i: number, site: string): unknown {
   }
 }
 
-function kernelTail(root: PlanNode, source: Seq<unknown>, call: KernelPlan, kernels: KernelRuntime): SlotTail {
-  const describe = outputDescriptions();
-  const write = (ring: Ring, claim: Claim, input: ImageLike): unknown => {
-    const image = kernels.runInto(call, input, ring.dataOffset(claim.slot), ring.slotBytes - DESCRIPTION_RESERVE);
-    if (!image) return kernels.run(call, input);
-    const e = describe(image); // the data leaf is already in place: writing it again is skipped
-    if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all
-    ring.writeEncoded(claim.slot, e);
-    ring.slots.finish(claim, READY);
-    return PUBLISHED;
-  };
+/** Writes the element made from `input` into `claim`'s slot and publishes it, or returns it when it does not fit. */
+type WriteInput = (ring: Ring, claim: Claim, input: unknown) => unknown;
+
+/**
+ * The tail of `smap(f, source)`: reads the input as smap does and hands it
+ * to `write`. After an async step, it writes once the input settles (only
+ * then a promise per element), and a rejection passes unwrapped, as smap's
+ * own promise-returning call leaves it.
+ */
+function mappedTail(root: PlanNode, source: Seq<unknown>, write: WriteInput): SlotTail {
   return {
     write: (ring, claim) => {
       const input = readInput(source, claim.index, root.site);
-      // An async step before the tail: it writes once the input settles (only then a promise per
-      // element), and its rejection passes unwrapped, as smap's own promise-returning call leaves it.
-      if (input instanceof Promise) return input.then((ready: ImageLike) => write(ring, claim, ready));
+      if (input instanceof Promise) return input.then((ready: unknown) => write(ring, claim, ready));
       try {
-        return write(ring, claim, input as ImageLike);
+        return write(ring, claim, input);
       } catch (error) {
         throw wrapError(error, claim.index, 'smap', root.site);
       }
@@ -118,9 +115,24 @@ function kernelTail(root: PlanNode, source: Seq<unknown>, call: KernelPlan, kern
   };
 }
 
-function writerTail(root: PlanNode, source: Seq<unknown>, name: string, writer: NonNullable<ReturnType<typeof writerOf>>): SlotTail {
+/** A kernel writes its output at the slot's start, its description after it. */
+function kernelWrite(call: KernelPlan, kernels: KernelRuntime): WriteInput {
+  const describe = outputDescriptions();
+  return (ring, claim, input) => {
+    const image = kernels.runInto(call, input as ImageLike, ring.dataOffset(claim.slot), ring.slotBytes - DESCRIPTION_RESERVE);
+    if (!image) return kernels.run(call, input as ImageLike);
+    const e = describe(image); // the data leaf is already in place: writing it again is skipped
+    if (encodedBytes(e) > ring.slotBytes) return image; // the description does not fit after all
+    ring.writeEncoded(claim.slot, e);
+    ring.slots.finish(claim, READY);
+    return PUBLISHED;
+  };
+}
+
+/** A `writesInto` writer fills a typed array over the slot's data. */
+function writerWrite(name: string, writer: NonNullable<ReturnType<typeof writerOf>>): WriteInput {
   const size = writer.type.BYTES_PER_ELEMENT;
-  const write = (ring: Ring, claim: Claim, input: unknown): unknown => {
+  return (ring, claim, input) => {
     const length = outputLength(writer, input, name); // errors name the function as the worker module exposes it
     const at = ring.dataOffset(claim.slot);
     // A bare typed array has no description after it, so no reserve. Slot data is 16-byte
@@ -135,17 +147,6 @@ function writerTail(root: PlanNode, source: Seq<unknown>, name: string, writer: 
     ring.setLayout(claim.slot, KIND_TYPED, writer.dtype, length * size, 0);
     ring.slots.finish(claim, READY);
     return PUBLISHED;
-  };
-  return {
-    write: (ring, claim) => {
-      const input = readInput(source, claim.index, root.site);
-      if (input instanceof Promise) return input.then((ready: unknown) => write(ring, claim, ready));
-      try {
-        return write(ring, claim, input);
-      } catch (error) {
-        throw wrapError(error, claim.index, 'smap', root.site);
-      }
-    },
   };
 }
 

@@ -44,6 +44,12 @@ export function randomImage(random: () => number, width: number, height: number,
   return { data, width, height, channels };
 }
 
+/** `n` seeded random RGB images (the seed is printed). */
+export function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
+  const random = mulberry32(seed);
+  return Array.from({ length: n }, () => randomImage(random, width, height, 3));
+}
+
 /** Asserts two images are identical: shape, layout, and every value bit for bit. */
 export function assertSameImage(actual: ImageLike, expected: ImageLike, what: string): void {
   assert.equal(actual.width, expected.width, `${what}: width`);

@@ -5,35 +5,42 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedStore, arange, batch, prefetch, repeat, seq, smap, type Seq } from '../../src/index.js';
+import { SharedStore, arange, batch, prefetch, repeat, seq, smap, type PrefetchedSeq, type Seq } from '../../src/index.js';
 import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
 import { loadKernels, normalize } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
+import { assertSameImage, randomImages } from '../kernels/helpers.js';
 
 const T = { timeout: 60_000 };
 const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
-function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
-  const rand = mulberry32(seed);
-  return Array.from({ length: n }, () => {
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-    return { data, width, height, channels: 3 };
-  });
-}
 
 type Image = ImageLike<Float32Array>;
 
 /** Throws unless `got` is `want` image for image: shapes, layouts and every value. */
 function assertSameGroup(got: readonly Image[], want: readonly Image[], what: string): void {
   assert.equal(got.length, want.length, `${what}: group size`);
-  got.forEach((image, j) => {
-    const w = want[j]!;
-    assert.deepEqual([image.width, image.height, image.channels, image.layout], [w.width, w.height, w.channels, w.layout], `${what}, image ${j}`);
-    assert.deepEqual([...image.data], [...w.data], `${what}, image ${j}`);
-  });
+  got.forEach((image, j) => assertSameImage(image, want[j]!, `${what}, image ${j}`));
+}
+
+/**
+ * Reads every group of `p` (`n` images in groups of `k`) with `for await`:
+ * image `i` against the reference normalization of `source(i)`, every 97th value.
+ */
+async function assertNormalizedGroups(p: PrefetchedSeq<Image[]>, k: number, n: number, source: (i: number) => ImageLike<Uint8Array>): Promise<void> {
+  let b = 0;
+  for await (const group of p) {
+    assert.equal(group.length, Math.min(k, n - b * k));
+    group.forEach((out, j) => {
+      const want = reference.normalize(source(b * k + j), OPTIONS).data;
+      for (let q = 0; q < want.length; q += 97) {
+        if (Math.abs(out.data[q]! - want[q]!) > 1e-6) assert.fail(`group ${b} image ${j} value ${q}: ${out.data[q]} vs ${want[q]}`);
+      }
+    });
+    b++;
+  }
+  assert.equal(b, Math.ceil(n / k));
 }
 
 /** Every group of `p` against the main thread's evaluation of `groups`. */
@@ -65,18 +72,7 @@ describe('batches of kernel outputs in prefetch workers', () => {
     const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { workers, maxBuffered, slotBytes, store });
     try {
       assert.equal(p.transport, 'shared');
-      let b = 0;
-      for await (const group of p) {
-        assert.equal(group.length, Math.min(k, n - b * k));
-        group.forEach((out, j) => {
-          const want = reference.normalize(images[b * k + j]!, OPTIONS).data;
-          for (let q = 0; q < want.length; q += 97) {
-            if (Math.abs(out.data[q]! - want[q]!) > 1e-6) assert.fail(`group ${b} image ${j} value ${q}: ${out.data[q]} vs ${want[q]}`);
-          }
-        });
-        b++;
-      }
-      assert.equal(b, 3);
+      await assertNormalizedGroups(p, k, n, (i) => images[i]!);
     } finally {
       await p.close();
     }
@@ -97,21 +93,11 @@ describe('batches of kernel outputs in prefetch workers', () => {
     const decoded = smap(fns.asyncImage, arange(n), repeat(w), repeat(h));
     const p = prefetch(batch(smap(normalize(OPTIONS), decoded), k), { workers, maxBuffered, slotBytes, store });
     try {
-      let b = 0;
-      for await (const group of p) {
-        assert.equal(group.length, Math.min(k, n - b * k));
-        group.forEach((out, j) => {
-          const i = b * k + j;
-          const data = new Uint8Array(w * h * 3);
-          for (let q = 0; q < data.length; q++) data[q] = (q * 31 + i * 17) % 256; // the fixture's pixels
-          const want = reference.normalize({ data, width: w, height: h, channels: 3 }, OPTIONS).data;
-          for (let q = 0; q < want.length; q += 97) {
-            if (Math.abs(out.data[q]! - want[q]!) > 1e-6) assert.fail(`group ${b} image ${j} value ${q}: ${out.data[q]} vs ${want[q]}`);
-          }
-        });
-        b++;
-      }
-      assert.equal(b, 3);
+      await assertNormalizedGroups(p, k, n, (i) => {
+        const data = new Uint8Array(w * h * 3);
+        for (let q = 0; q < data.length; q++) data[q] = (q * 31 + i * 17) % 256; // the fixture's pixels
+        return { data, width: w, height: h, channels: 3 };
+      });
     } finally {
       await p.close();
     }

@@ -13,17 +13,9 @@ import { fixtureFunctions, mulberry32, seedFromEnv, tsWorker } from '../helpers/
 import { remoteFunctions } from '../../src/index.js';
 import type { functions as kernelFunctions } from '../fixtures/kernels.worker.js';
 import { arange } from '../../src/index.js';
+import { randomImages } from '../kernels/helpers.js';
 
 const T = { timeout: 60_000 };
-
-function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
-  const rand = mulberry32(seed);
-  return Array.from({ length: n }, () => {
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-    return { data, width, height, channels: 3 };
-  });
-}
 
 /** `n` seeded random RGB images allocated in a new SharedStore. */
 function imagesInAStore(n: number, width: number, height: number): { store: SharedStore; images: ImageLike<Uint8Array>[] } {
