@@ -4,7 +4,7 @@
  */
 import { assert, type IsExact } from 'conditional-type-checks';
 import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq } from '../../src/index.js';
-import { grayscale, hwcToChw, normalize, resizeBilinear, type ImageLike } from '../../src/kernels.js';
+import { grayscale, hwcToChw, normalize, resizeBilinear, stack, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
 declare const f: (x: number) => Float32Array;
@@ -36,6 +36,13 @@ assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
 assert<IsExact<typeof prefetch<Promise<ImageLike<Uint8ClampedArray>>[]>, (s: Seq<Promise<ImageLike<Uint8ClampedArray>>[]>, o?: PrefetchOptions) => PrefetchedSeq<ImageLike<Uint8ClampedArray>[]>>>(true);
 const groups = batch(later, 4).prefetch();
 assert<IsExact<typeof groups, PrefetchedSeq<ImageLike<Float32Array>[]>>>(true);
+// stack keeps the pixel type of a group.
+declare const group: ImageLike<Float32Array>[];
+assert<IsExact<ReturnType<typeof stack<Float32Array>>, Float32Array>>(true);
+const tensor = stack(group);
+assert<IsExact<typeof tensor, Float32Array>>(true);
+// @ts-expect-error: stack takes images, not arrays
+stack([new Float32Array(4)]);
 
 // kernel.into takes an array of the kernel's output type and gives an image of it.
 declare const rgb: ImageLike<Uint8Array>;
