@@ -180,7 +180,10 @@ function batchTail(
   };
   const writeGroup = (ring: Ring, claim: Claim, start: number, inputs: readonly ImageLike[], wrap: boolean): unknown => {
     const base = ring.dataOffset(claim.slot);
-    const room = ring.slotBytes - DESCRIPTION_RESERVE * inputs.length;
+    // Only the images' data must fit before they are computed: a description that does not fit
+    // after them is found below, and the group then copied out. A reserve per image (as a single
+    // image keeps) made groups of small images, or a slot of exactly their size, never fit.
+    const room = ring.slotBytes;
     const images = new Array<ImageLike>(inputs.length);
     let at = 0;
     for (let q = 0; q < inputs.length; q++) {

@@ -83,6 +83,31 @@ describe('batches of kernel outputs in prefetch workers', () => {
     assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
   });
 
+  test('a slot with little room past the images\' data (an exact slotBytes) still takes the group in place', T, async () => {
+    await loadKernels();
+    const [w, h, n, k, workers, maxBuffered] = [96, 96, 16, 8, 2, 1];
+    const store = new SharedStore(n * w * h * 3);
+    const random = mulberry32(seedFromEnv());
+    const images = Array.from({ length: n }, () => {
+      const data = store.alloc(Uint8Array, w * h * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+      return { data, width: w, height: h, channels: 3 };
+    });
+    const before = store.memory.buffer.byteLength;
+    // The data, and 1 KiB for the description of 8 images (about 90 bytes each).
+    const slotBytes = k * w * h * 3 * 4 + 1024;
+    const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { workers, maxBuffered, slotBytes, store });
+    try {
+      await assertNormalizedGroups(p, k, n, (i) => images[i]!);
+    } finally {
+      await p.close();
+    }
+    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    // An output made in scratch (110,592 bytes) would take two more pages in a worker.
+    assert.ok(grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
+  });
+
   test('after an async step (a decode), each group is written in the slot once its images settle', T, async () => {
     await loadKernels();
     const { fns } = fixtureFunctions();
@@ -174,14 +199,15 @@ describe('batches of kernel outputs in prefetch workers', () => {
     }
   });
 
-  test('groups larger than a slot arrive intact and stay so: none of the group fits, or only its first images do', T, async () => {
+  test('groups larger than a slot arrive intact and stay so: none of the group fits, only its first images do, or all but the description', T, async () => {
     await loadKernels();
     const images = randomImages(12, 16, 16, seedFromEnv());
     const imageBytes = 16 * 16 * 3 * 4;
     const groups = batch(smap(normalize(OPTIONS), seq(images)), 4);
     // Slots for two and a half images: the first two of each group are written in the slot before the
-    // third does not fit; slots smaller than one image: none does.
-    for (const slotBytes of [Math.floor(2.5 * imageBytes), imageBytes >> 1]) {
+    // third does not fit; slots smaller than one image: none does; slots for the four images' data
+    // but not their description: all are written, then copied out.
+    for (const slotBytes of [Math.floor(2.5 * imageBytes), imageBytes >> 1, 4 * imageBytes + 64]) {
       const p = prefetch(groups, { workers: 2, maxBuffered: 1, slotBytes });
       try {
         // Values the caller owns: compared only after every group was read, so after the slots were
