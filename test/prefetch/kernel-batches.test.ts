@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedStore, arange, batch, prefetch, repeat, seq, smap, type PrefetchedSeq, type Seq } from '../../src/index.js';
 import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
-import { loadKernels, normalize } from '../../src/kernels.js';
+import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
@@ -19,7 +19,7 @@ const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 type Image = ImageLike<Float32Array>;
 
 /** Throws unless `got` is `want` image for image: shapes, layouts and every value. */
-function assertSameGroup(got: readonly Image[], want: readonly Image[], what: string): void {
+function assertSameGroup(got: readonly ImageLike[], want: readonly ImageLike[], what: string): void {
   assert.equal(got.length, want.length, `${what}: group size`);
   got.forEach((image, j) => assertSameImage(image, want[j]!, `${what}, image ${j}`));
 }
@@ -44,7 +44,7 @@ async function assertNormalizedGroups(p: PrefetchedSeq<Image[]>, k: number, n: n
 }
 
 /** Every group of `p` against the main thread's evaluation of `groups`. */
-async function assertLikeMainThread(groups: Seq<Image[]>, options: Parameters<typeof prefetch>[1], what: string): Promise<void> {
+async function assertLikeMainThread(groups: Seq<ImageLike[]>, options: Parameters<typeof prefetch>[1], what: string): Promise<void> {
   const p = prefetch(groups, options);
   try {
     assert.equal(p.length, groups.length);
@@ -133,7 +133,7 @@ describe('batches of kernel outputs in prefetch workers', () => {
     assert.ok(grown <= ring + 3 * workers, `the store grew by ${grown} pages: the ring's ${ring}, params and input copies (no outputs in scratch)`);
   });
 
-  test('every group is the main thread\'s: full groups, a short last one, dropLast, and a padded last one', T, async () => {
+  test('every group is the main thread\'s: full groups, a short last one, dropLast, a padded last one, and uint8 images with gaps between them', T, async () => {
     await loadKernels();
     const images = randomImages(11, 12, 9, seedFromEnv());
     const mapped = smap(normalize(OPTIONS), seq(images));
@@ -145,6 +145,8 @@ describe('batches of kernel outputs in prefetch workers', () => {
       await assertLikeMainThread(batch(mapped, 4, { pad }), options, `pad, maxBuffered ${maxBuffered}`);
       await assertLikeMainThread(batch(mapped, 1), options, `k 1, maxBuffered ${maxBuffered}`);
       await assertLikeMainThread(batch(mapped, 11), options, `one group, maxBuffered ${maxBuffered}`);
+      // uint8 outputs of 75 bytes: each image 16-byte aligned after the one before, with gaps.
+      await assertLikeMainThread(batch(smap(resizeBilinear({ width: 5, height: 5 }), seq(images)), 4), options, `uint8 5×5×3, maxBuffered ${maxBuffered}`);
     }
   });
 
