@@ -3,7 +3,7 @@
  * types, remote functions, and kernels (also after an async step).
  */
 import { assert, type IsExact } from 'conditional-type-checks';
-import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq } from '../../src/index.js';
+import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq, type Settled } from '../../src/index.js';
 import { grayscale, hwcToChw, normalize, resizeBilinear, stack, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
@@ -34,6 +34,10 @@ const p = later.prefetch({ workers: 2 });
 assert<IsExact<typeof p, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
 // A batch of promised images arrives as a group of images, as does a batch of those after kernels.
 assert<IsExact<typeof prefetch<Promise<ImageLike<Uint8ClampedArray>>[]>, (s: Seq<Promise<ImageLike<Uint8ClampedArray>>[]>, o?: PrefetchOptions) => PrefetchedSeq<ImageLike<Uint8ClampedArray>[]>>>(true);
+// Settled names what prefetch delivers: promises awaited, one level into an array, tuples kept.
+assert<IsExact<Settled<Promise<number>[]>, number[]>>(true);
+assert<IsExact<Settled<readonly [Promise<string>, number]>, [string, number]>>(true);
+assert<IsExact<Settled<Promise<Promise<number>[]>>, Promise<number>[]>>(true);
 const groups = batch(later, 4).prefetch();
 assert<IsExact<typeof groups, PrefetchedSeq<ImageLike<Float32Array>[]>>>(true);
 // stack keeps the pixel type of a group.
