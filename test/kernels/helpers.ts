@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { ImageLike } from '../../src/kernels.js';
+import { SharedStore } from '../../src/index.js';
+import { seedFromEnv } from '../helpers/random.js';
 import { mulberry32 as seededRandom } from '../helpers/random.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,6 +50,18 @@ export function randomImage(random: () => number, width: number, height: number,
 export function randomImages(n: number, width: number, height: number, seed: number): ImageLike<Uint8Array>[] {
   const random = mulberry32(seed);
   return Array.from({ length: n }, () => randomImage(random, width, height, 3));
+}
+
+/** `n` random RGB images (seeded from the environment) allocated in a new SharedStore. */
+export function imagesInAStore(n: number, width: number, height: number): { store: SharedStore; images: ImageLike<Uint8Array>[] } {
+  const store = new SharedStore(n * width * height * 3);
+  const random = mulberry32(seedFromEnv());
+  const images = Array.from({ length: n }, () => {
+    const data = store.alloc(Uint8Array, width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+    return { data, width, height, channels: 3 };
+  });
+  return { store, images };
 }
 
 /** Asserts two images are identical: shape, layout, and every value bit for bit. */

@@ -10,8 +10,8 @@ import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
-import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
-import { assertSameImage, randomImages } from '../kernels/helpers.js';
+import { fixtureFunctions, seedFromEnv } from '../helpers/workers.js';
+import { assertSameImage, imagesInAStore, randomImages } from '../kernels/helpers.js';
 
 const T = { timeout: 60_000 };
 const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -43,6 +43,28 @@ async function assertNormalizedGroups(p: PrefetchedSeq<Image[]>, k: number, n: n
   assert.equal(b, Math.ceil(n / k));
 }
 
+/**
+ * `n` random w×h RGB images in a new SharedStore, normalized in groups of `k`
+ * by prefetch workers with `{ store }`, every group checked: the pages the
+ * store grew by, and the pages of the ring alone.
+ */
+async function groupsFromAStore(
+  w: number, h: number, n: number, k: number,
+  options: { workers: number; maxBuffered: number; slotBytes: number },
+): Promise<{ grown: number; ring: number }> {
+  const { store, images } = imagesInAStore(n, w, h);
+  const before = store.memory.buffer.byteLength;
+  const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { ...options, store });
+  try {
+    assert.equal(p.transport, 'shared');
+    await assertNormalizedGroups(p, k, n, (i) => images[i]!);
+  } finally {
+    await p.close();
+  }
+  const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+  return { grown, ring: ringPages({ slotCount: options.maxBuffered + 1, slotBytes: alignUp(options.slotBytes) }) };
+}
+
 /** Every group of `p` against the main thread's evaluation of `groups`. */
 async function assertLikeMainThread(groups: Seq<ImageLike[]>, options: Parameters<typeof prefetch>[1], what: string): Promise<void> {
   const p = prefetch(groups, options);
@@ -60,24 +82,7 @@ describe('batches of kernel outputs in prefetch workers', () => {
   test('each image of a group is written in the slot: sources in a SharedStore grow it by the ring and a page of params per worker only', T, async () => {
     await loadKernels();
     const [w, h, n, k, workers, maxBuffered] = [224, 224, 10, 4, 2, 2];
-    const store = new SharedStore(n * w * h * 3);
-    const rand = mulberry32(seedFromEnv());
-    const images = Array.from({ length: n }, () => {
-      const data = store.alloc(Uint8Array, w * h * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-      return { data, width: w, height: h, channels: 3 };
-    });
-    const before = store.memory.buffer.byteLength;
-    const slotBytes = k * w * h * 3 * 4 + 4096;
-    const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { workers, maxBuffered, slotBytes, store });
-    try {
-      assert.equal(p.transport, 'shared');
-      await assertNormalizedGroups(p, k, n, (i) => images[i]!);
-    } finally {
-      await p.close();
-    }
-    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
-    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+    const { grown, ring } = await groupsFromAStore(w, h, n, k, { workers, maxBuffered, slotBytes: k * w * h * 3 * 4 + 4096 });
     // An output made in scratch and then copied into the slot takes ceil(602112 / 64 KiB) = 10
     // more pages in each worker.
     assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
@@ -85,27 +90,11 @@ describe('batches of kernel outputs in prefetch workers', () => {
 
   test('a slot with little room past the images\' data (an exact slotBytes) still takes the group in place', T, async () => {
     await loadKernels();
-    const [w, h, n, k, workers, maxBuffered] = [96, 96, 16, 8, 2, 1];
-    const store = new SharedStore(n * w * h * 3);
-    const random = mulberry32(seedFromEnv());
-    const images = Array.from({ length: n }, () => {
-      const data = store.alloc(Uint8Array, w * h * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
-      return { data, width: w, height: h, channels: 3 };
-    });
-    const before = store.memory.buffer.byteLength;
+    // One worker: its scratch is one page of params, or two with an output made in scratch (110,592 bytes).
+    const [w, h, n, k, workers, maxBuffered] = [96, 96, 16, 8, 1, 1];
     // The data, and 1 KiB for the description of 8 images (about 90 bytes each).
-    const slotBytes = k * w * h * 3 * 4 + 1024;
-    const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), k), { workers, maxBuffered, slotBytes, store });
-    try {
-      await assertNormalizedGroups(p, k, n, (i) => images[i]!);
-    } finally {
-      await p.close();
-    }
-    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
-    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
-    // An output made in scratch (110,592 bytes) would take two more pages in a worker.
-    assert.ok(grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
+    const { grown, ring } = await groupsFromAStore(w, h, n, k, { workers, maxBuffered, slotBytes: k * w * h * 3 * 4 + 1024 });
+    assert.ok(grown <= ring + 1, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
   });
 
   test('after an async step (a decode), each group is written in the slot once its images settle', T, async () => {

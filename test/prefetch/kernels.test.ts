@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedStore, prefetch, seq, smap } from '../../src/index.js';
+import { prefetch, seq, smap } from '../../src/index.js';
 import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
 import { loadKernels, normalize, resizeBilinear, toFloat32 } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
@@ -13,21 +13,9 @@ import { fixtureFunctions, mulberry32, seedFromEnv, tsWorker } from '../helpers/
 import { remoteFunctions } from '../../src/index.js';
 import type { functions as kernelFunctions } from '../fixtures/kernels.worker.js';
 import { arange } from '../../src/index.js';
-import { randomImages } from '../kernels/helpers.js';
+import { imagesInAStore, randomImages } from '../kernels/helpers.js';
 
 const T = { timeout: 60_000 };
-
-/** `n` seeded random RGB images allocated in a new SharedStore. */
-function imagesInAStore(n: number, width: number, height: number): { store: SharedStore; images: ImageLike<Uint8Array>[] } {
-  const store = new SharedStore(n * width * height * 3);
-  const rand = mulberry32(seedFromEnv());
-  const images = Array.from({ length: n }, () => {
-    const data = store.alloc(Uint8Array, width * height * 3);
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
-    return { data, width, height, channels: 3 };
-  });
-  return { store, images };
-}
 
 describe('kernels in prefetch workers', () => {
   test('sources in a SharedStore are read in place by the workers\' kernels (the store grows by the ring and a page of params per worker only)', T, async () => {
