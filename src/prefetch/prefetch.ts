@@ -221,6 +221,7 @@ export function prefetch<T>(seq: Seq<T>, options: PrefetchOptions = {}): Prefetc
     backend = new WorkerBackend(reader, {
       transport,
       plan,
+      length,
       factory,
       workers,
       maxBuffered,

@@ -10,7 +10,9 @@
  * copied: 16-image groups of the bench's image pipeline came at 490–710
  * images/s in Chromium against 8,600–9,300 with slots sized by a full
  * group. So a group shorter than the plan's batch size is counted as a
- * full one (its elements mostly share one size).
+ * full one (its elements mostly share one size), when there is a full one:
+ * a batch of one short group keeps slots of its size (3 images in batches
+ * of 1000 would otherwise have made slots for 1000).
  */
 import type { Plan } from '../plan/plan.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
@@ -18,12 +20,13 @@ import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js
 /** Slots of a ring whose elements all travel by message (slots.ts, KIND_CLONE): room for the control words only. */
 export const CLONE_SLOT_BYTES = 4096;
 
-/** Bytes a slot needs for elements like `first`, the first element of `plan` to arrive. */
-export function slotBytesFor(first: unknown, plan: Plan): number {
+/** Bytes a slot needs for elements like `first`, the first element of `plan` (`length` elements) to arrive. */
+export function slotBytesFor(first: unknown, plan: Plan, length: number): number {
   const e = planEncoding(first);
   if (e.kind === KIND_CLONE) return CLONE_SLOT_BYTES;
   const k = groupSize(plan);
-  const bytes = Array.isArray(first) && k !== undefined && first.length > 0 && first.length < k
+  // Only the last group can be short; the others are full.
+  const bytes = Array.isArray(first) && k !== undefined && length > 1 && first.length > 0 && first.length < k
     ? Math.ceil((encodedBytes(e) * k) / first.length)
     : encodedBytes(e);
   return bytes + Math.max(256, bytes >> 4);

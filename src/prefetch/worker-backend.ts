@@ -41,6 +41,8 @@ const MAX_FAILED_STARTS = 3;
 export interface WorkerBackendOptions {
   readonly transport: 'shared' | 'transfer';
   readonly plan: Plan;
+  /** Elements in the prefetched sequence. */
+  readonly length: number;
   readonly factory: WorkerFactory | undefined;
   readonly workers: number;
   readonly maxBuffered: number;
@@ -293,7 +295,7 @@ export class WorkerBackend implements Backend {
 
   /** Makes the ring from the first element's size and hands it to every worker. */
   private sizeRing(first: unknown): void {
-    const bytes = slotBytesFor(first, this.options.plan);
+    const bytes = slotBytesFor(first, this.options.plan, this.options.length);
     try {
       this.makeRing(bytes);
     } catch (error) {

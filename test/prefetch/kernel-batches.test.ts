@@ -190,6 +190,22 @@ describe('batches of kernel outputs in prefetch workers', () => {
     }
   });
 
+  test('a batch with one group, shorter than k, sizes the slots for that group only', T, async () => {
+    await loadKernels();
+    // 3 images in batches of 1000: the one group is short, and there is no full group to make room for.
+    const { store, images } = imagesInAStore(3, 32, 32);
+    const before = store.memory.buffer.byteLength;
+    const p = prefetch(batch(smap(normalize(OPTIONS), seq(images)), 1000), { workers: 2, maxBuffered: 2, store });
+    try {
+      assertSameGroup(await p.get(0), batch(smap(normalize(OPTIONS), seq(images)), 1000).get(0), 'the group');
+    } finally {
+      await p.close();
+    }
+    // A group is 3 × 12,288 bytes; slots for 1000 images would be 12 MB each.
+    const grownBytes = store.memory.buffer.byteLength - before;
+    assert.ok(grownBytes <= 16 * PAGE_BYTES, `the store grew by ${grownBytes} bytes`);
+  });
+
   test('groups larger than a slot arrive intact and stay so: none of the group fits, only its first images do, or all but the description', T, async () => {
     await loadKernels();
     const images = randomImages(12, 16, 16, seedFromEnv());
