@@ -141,6 +141,19 @@ export function toPlan(root: Seq<unknown>): PlanResult {
   return { plan: { nodes, root: rootId, functions: [...functions], usesKernels }, factory };
 }
 
+/**
+ * What a `batch(source, k, options)` node says about its groups: arrays of
+ * `k` items (the last one shorter unless padded), or undefined for any other
+ * node and for a batch whose `collateFn` makes something else of them.
+ */
+export function batchGroups(node: PlanNode): { source: number; k: number; padded: boolean } | undefined {
+  const [s, k, o] = node.args;
+  if (node.op !== 'batch' || s?.t !== 'seq' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
+  const options: Readonly<Record<string, PlanArg>> = o?.t === 'obj' ? o.v : {};
+  if (options.collateFn !== undefined) return undefined;
+  return { source: s.id, k: k.v, padded: options.pad !== undefined };
+}
+
 /** What a worker rebuilds a plan with. */
 export interface PlanEnvironment {
   /** Public factories by `describe().op` name. */

@@ -14,7 +14,7 @@
  * a batch of one short group keeps slots of its size (3 images in batches
  * of 1000 would otherwise have made slots for 1000).
  */
-import type { Plan } from '../plan/plan.js';
+import { batchGroups, type Plan } from '../plan/plan.js';
 import { KIND_CLONE, encodedBytes, plan as planEncoding } from '../ring/codec.js';
 
 /** Slots of a ring whose elements all travel by message (slots.ts, KIND_CLONE): room for the control words only. */
@@ -24,19 +24,10 @@ export const CLONE_SLOT_BYTES = 4096;
 export function slotBytesFor(first: unknown, plan: Plan, length: number): number {
   const e = planEncoding(first);
   if (e.kind === KIND_CLONE) return CLONE_SLOT_BYTES;
-  const k = groupSize(plan);
+  const k = batchGroups(plan.nodes[plan.root]!)?.k;
   // Only the last group can be short; the others are full.
   const bytes = Array.isArray(first) && k !== undefined && length > 1 && first.length > 0 && first.length < k
     ? Math.ceil((encodedBytes(e) * k) / first.length)
     : encodedBytes(e);
   return bytes + Math.max(256, bytes >> 4);
-}
-
-/** `k` when the pipeline ends in `batch(…, k)` making arrays (no collateFn); else undefined. */
-function groupSize(plan: Plan): number | undefined {
-  const root = plan.nodes[plan.root]!;
-  const [, k, options] = root.args;
-  if (root.op !== 'batch' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
-  if (options?.t === 'obj' && options.v.collateFn !== undefined) return undefined;
-  return k.v;
 }

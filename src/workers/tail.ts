@@ -16,7 +16,7 @@
  * `at` wraps them, at the image's own index, so an element fails the same way
  * whether or not its last step took this path.
  */
-import type { Plan, PlanArg, PlanNode } from '../plan/plan.js';
+import { batchGroups, type Plan, type PlanNode } from '../plan/plan.js';
 import { wrapError } from '../seq/errors.js';
 import { Seq } from '../seq/seq.js';
 import type { KernelRuntime } from '../kernels/runtime.js';
@@ -75,12 +75,9 @@ function kernelMapping(node: PlanNode): { call: KernelPlan; source: number; site
 
 /** `batch(smap(kernel, source), k, { dropLast?, pad? })` (no collateFn), or undefined. */
 function batchOf(node: PlanNode, plan: Plan): { call: KernelPlan; source: number; site: string; k: number; padded: boolean } | undefined {
-  const [s, k, o] = node.args;
-  if (node.op !== 'batch' || s?.t !== 'seq' || k?.t !== 'data' || typeof k.v !== 'number') return undefined;
-  const options: Readonly<Record<string, PlanArg>> = o?.t === 'obj' ? o.v : {};
-  if (options.collateFn !== undefined) return undefined;
-  const mapped = kernelMapping(plan.nodes[s.id]!);
-  return mapped && { ...mapped, k: k.v, padded: options.pad !== undefined };
+  const groups = batchGroups(node);
+  const mapped = groups && kernelMapping(plan.nodes[groups.source]!);
+  return mapped && { ...mapped, k: groups.k, padded: groups.padded };
 }
 
 /** Reads `source[i]` as smap's `at` does: its errors wrapped at `i`, in the smap made at `site`. */
