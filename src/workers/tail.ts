@@ -24,7 +24,7 @@ import type { ImageLike, KernelPlan } from '../kernels/types.js';
 import { alignUp } from '../ring/layout.js';
 import type { Ring } from '../ring/ring.js';
 import { READY, type Claim } from '../ring/slots.js';
-import { KIND_TREE, KIND_TYPED, dtypeCode, encodedBytes, plan as planEncoding, type Encoding } from '../ring/codec.js';
+import { KIND_TREE, KIND_TYPED, encodedBytes, plan as planEncoding, type Encoding } from '../ring/codec.js';
 import { settling } from '../prefetch/settle.js';
 import { fill, outputLength, writerOf } from './writer.js';
 
@@ -167,6 +167,8 @@ function batchTail(
   // Errors are wrapped at the image's index where smap's `at` wraps them: for inputs that were
   // there at once, not for those that came through a promise (smap leaves a rejection as it is).
   const failed = (error: unknown, j: number, wrap: boolean): unknown => (wrap ? wrapError(error, j, 'smap', site) : error);
+  /** An image of the slot, copied out of it (the slot is reused once the group is sent). */
+  const copiedOut = (image: ImageLike): ImageLike => ({ ...image, data: image.data.slice() });
   /** The ordinary image `j`: the kernel's output in fresh memory. */
   const fresh = (j: number, input: ImageLike, wrap: boolean): ImageLike => {
     try {
@@ -175,31 +177,29 @@ function batchTail(
       throw failed(error, j, wrap);
     }
   };
+  const describe = outputDescriptions();
   const writeGroup = (ring: Ring, claim: Claim, start: number, inputs: readonly ImageLike[], wrap: boolean): unknown => {
     const base = ring.dataOffset(claim.slot);
-    // Only the images' data must fit before they are computed: a description that does not fit
-    // after them is found below, and the group then copied out. A reserve per image (as a single
-    // image keeps) made groups of small images, or a slot of exactly their size, never fit.
-    const room = ring.slotBytes;
     const images = new Array<ImageLike>(inputs.length);
     let at = 0;
     for (let q = 0; q < inputs.length; q++) {
       at = alignUp(at);
       let image: ImageLike | undefined;
       try {
-        image = kernels.runInto(call, inputs[q]!, base + at, room - at);
+        // Only the images' data must fit before they are computed (a description that does not
+        // fit after them is found below): a reserve per image, as a single image keeps, made
+        // groups of small images, or a slot of exactly their size, never fit.
+        image = kernels.runInto(call, inputs[q]!, base + at, ring.slotBytes - at);
       } catch (error) {
         throw failed(error, start + q, wrap);
       }
-      if (!image) {
-        // Too big for the slot: the images in it are copied out, the rest made fresh.
-        return inputs.map((x, p) => (p < q ? { ...images[p]!, data: images[p]!.data.slice() } : fresh(start + p, x, wrap)));
-      }
+      // Too big for the slot: the images in it are copied out, the rest made fresh.
+      if (!image) return inputs.map((x, p) => (p < q ? copiedOut(images[p]!) : fresh(start + p, x, wrap)));
       images[q] = image;
       at += image.data.byteLength;
     }
-    const e = planEncoding(images); // the leaves are in place already: writing them again is skipped
-    if (encodedBytes(e) > ring.slotBytes) return images.map((image) => ({ ...image, data: image.data.slice() }));
+    const e = describe(images); // the leaves are in place already: writing them again is skipped
+    if (encodedBytes(e) > ring.slotBytes) return images.map(copiedOut);
     ring.writeEncoded(claim.slot, e);
     ring.slots.finish(claim, READY);
     return PUBLISHED;
@@ -233,27 +233,38 @@ function batchTail(
 }
 
 /**
- * The slot encoding of each kernel output. A pipeline's outputs mostly share
- * one shape, and so one description (codec.ts): it is made when the shape
- * changes, not per element: making it (a walk, JSON text, its bytes) cost a
- * worker 10–15 µs per 224×224 image in Chromium here, a tenth of the image's
- * time. Kernel outputs are all made by one object literal in runtime.ts, so
- * the same shape gives the same description.
+ * The slot encoding of each kernel output, or group of them. A pipeline's
+ * outputs mostly share one shape, and so one description (codec.ts): it is
+ * made when the shapes change, not per element: making it (a walk, JSON
+ * text, its bytes) cost a worker 10–15 µs per 224×224 image in Chromium
+ * here, a tenth of the image's time. Kernel outputs are all made by one
+ * object literal in runtime.ts, so the same shapes give the same description.
  */
-function outputDescriptions(): (image: ImageLike) => Encoding {
-  let last: { image: ImageLike; dtype: number; encoding: Encoding } | undefined;
-  return (image) => {
-    const data = image.data;
-    const dtype = dtypeCode(data);
-    if (
-      last && dtype === last.dtype && data.length === last.image.data.length && image.width === last.image.width &&
-      image.height === last.image.height && image.channels === last.image.channels && image.layout === last.image.layout
-    ) {
-      return { ...last.encoding, leaves: [{ array: data, offset: last.encoding.leaves[0]!.offset }] };
+function outputDescriptions(): (value: ImageLike | readonly ImageLike[]) => Encoding {
+  let last: { value: ImageLike | readonly ImageLike[]; encoding: Encoding } | undefined;
+  return (value) => {
+    if (last && sameShapes(value, last.value)) {
+      const offsets = last.encoding.leaves;
+      const leaves = Array.isArray(value)
+        ? value.map((image: ImageLike, q) => ({ array: image.data, offset: offsets[q]!.offset }))
+        : [{ array: (value as ImageLike).data, offset: offsets[0]!.offset }];
+      return { ...last.encoding, leaves };
     }
-    const encoding = planEncoding(image);
-    // Only a tree with the image's one leaf can be reused this way (kernels make nothing else).
-    last = encoding.kind === KIND_TREE && encoding.leaves.length === 1 ? { image, dtype, encoding } : undefined;
+    const encoding = planEncoding(value);
+    // Only a tree with one leaf per image can be reused this way (kernels make nothing else).
+    const images = Array.isArray(value) ? value.length : 1;
+    last = encoding.kind === KIND_TREE && encoding.leaves.length === images ? { value, encoding } : undefined;
     return encoding;
   };
+}
+
+/** Whether `a` and `b` are both one image, or groups of as many, of the same shapes and pixel types. */
+function sameShapes(a: ImageLike | readonly ImageLike[], b: ImageLike | readonly ImageLike[]): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return !Array.isArray(a) && !Array.isArray(b) && sameShape(a as ImageLike, b as ImageLike);
+  return a.length === b.length && a.every((image: ImageLike, q) => sameShape(image, b[q]!));
+}
+
+function sameShape(a: ImageLike, b: ImageLike): boolean {
+  return a.data.constructor === b.data.constructor && a.data.length === b.data.length && a.width === b.width &&
+    a.height === b.height && a.channels === b.channels && a.layout === b.layout;
 }

@@ -122,7 +122,7 @@ describe('batches of kernel outputs in prefetch workers', () => {
     assert.ok(grown <= ring + 3 * workers, `the store grew by ${grown} pages: the ring's ${ring}, params and input copies (no outputs in scratch)`);
   });
 
-  test('every group is the main thread\'s: full groups, a short last one, dropLast, a padded last one, and uint8 images with gaps between them', T, async () => {
+  test('every group is the main thread\'s: full groups, a short last one, dropLast, a padded last one, shapes changing between groups, and uint8 images with gaps between them', T, async () => {
     await loadKernels();
     const images = randomImages(11, 12, 9, seedFromEnv());
     const mapped = smap(normalize(OPTIONS), seq(images));
@@ -134,6 +134,9 @@ describe('batches of kernel outputs in prefetch workers', () => {
       await assertLikeMainThread(batch(mapped, 4, { pad }), options, `pad, maxBuffered ${maxBuffered}`);
       await assertLikeMainThread(batch(mapped, 1), options, `k 1, maxBuffered ${maxBuffered}`);
       await assertLikeMainThread(batch(mapped, 11), options, `one group, maxBuffered ${maxBuffered}`);
+      // Groups of other shapes with as many values (12×9, then 9×12, then mixed): each with its own description.
+      const shapes = [...randomImages(2, 12, 9, 1), ...randomImages(2, 9, 12, 2), ...randomImages(1, 12, 9, 3), ...randomImages(1, 9, 12, 4)];
+      await assertLikeMainThread(batch(smap(normalize(OPTIONS), seq(shapes)), 2), options, `shapes changing between groups, maxBuffered ${maxBuffered}`);
       // uint8 outputs of 75 bytes: each image 16-byte aligned after the one before, with gaps.
       await assertLikeMainThread(batch(smap(resizeBilinear({ width: 5, height: 5 }), seq(images)), 4), options, `uint8 5×5×3, maxBuffered ${maxBuffered}`);
     }
