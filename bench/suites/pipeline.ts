@@ -88,19 +88,21 @@ export async function run(report: Report): Promise<void> {
   const kernel = normalize(OPTIONS);
   const pipeline = (n: number, from = images) => smap(kernel, cycle(seq(from), n));
 
-  /** Images/s of `passes` full passes over one new prefetch, each timed alone. */
-  const prefetched = async (n: number, inStore = false, passes = 1): Promise<number[]> => {
-    const options = { workers: 2, maxBuffered: 16, store: inStore ? store : undefined };
-    const p: PrefetchedSeq<Output> = prefetch(pipeline(n, inStore ? stored : images), options);
+  /**
+   * Images/s of `passes` full passes over `p` (n images, `per` to an element), after the warm-up
+   * described above; closes `p`. `read` checks element `e`, whose first image is image `i`, and
+   * returns how many images it holds.
+   */
+  const timed = async <E>(p: PrefetchedSeq<E>, n: number, passes: number, per: number, read: (e: E, i: number) => number): Promise<number[]> => {
     try {
       if (p.transport !== 'shared') console.warn(`bench pipeline: transport is ${p.transport}, not shared`);
-      check(await p.get(n - 1), n - 1, expected);
+      read(await p.get(p.length - 1), (p.length - 1) * per);
       await pause(100);
       const rates: number[] = [];
       for (let pass = 0; pass < passes; pass++) {
         let i = 0;
         const start = performance.now();
-        for await (const out of p) check(out, i++, expected);
+        for await (const e of p) i += read(e, i);
         const seconds = (performance.now() - start) / 1000;
         if (i !== n) throw new Error(`bench pipeline: a pass read ${i} of ${n} images`);
         rates.push(n / seconds);
@@ -110,23 +112,20 @@ export async function run(report: Report): Promise<void> {
       await p.close();
     }
   };
-  /** Images/s of one full pass over a new prefetch of the pipeline in groups of BATCH (warm-up as above). */
+  /** Images/s of `passes` full passes over one new prefetch, each timed alone. */
+  const prefetched = (n: number, inStore = false, passes = 1): Promise<number[]> => {
+    const options = { workers: 2, maxBuffered: 16, store: inStore ? store : undefined };
+    const p: PrefetchedSeq<Output> = prefetch(pipeline(n, inStore ? stored : images), options);
+    return timed(p, n, passes, 1, (out, i) => (check(out, i, expected), 1));
+  };
+  /** Images/s of one full pass over a new prefetch of the pipeline in groups of BATCH. */
   const batched = async (n: number): Promise<number> => {
-    const groups = batch(pipeline(n), BATCH);
-    const p = prefetch(groups, { workers: 2, maxBuffered: BATCH_WINDOW });
-    try {
-      const last = await p.get(-1);
-      check(last[last.length - 1]!, n - 1, expected);
-      await pause(100);
-      let i = 0;
-      const start = performance.now();
-      for await (const group of p) for (const out of group) check(out, i++, expected);
-      const seconds = (performance.now() - start) / 1000;
-      if (i !== n) throw new Error(`bench pipeline: a batched pass read ${i} of ${n} images`);
-      return n / seconds;
-    } finally {
-      await p.close();
-    }
+    const p = prefetch(batch(pipeline(n), BATCH), { workers: 2, maxBuffered: BATCH_WINDOW });
+    const read = (group: Output[], i: number) => {
+      for (let j = 0; j < group.length; j++) check(group[j]!, i + j, expected);
+      return group.length;
+    };
+    return (await timed(p, n, 1, BATCH, read))[0]!;
   };
   const mainThread = (n: number): number => {
     const s = pipeline(n + 20);
