@@ -59,7 +59,7 @@ export class Pool {
   private readonly stopWatching = new AbortController();
   private readonly stoppers = new Map<Member, () => void>();
   /** Every worker that started, dead ones included: any of them may have had the ring. */
-  private readonly everStarted: Member[] = [];
+  private readonly everStarted: Pick<Member, 'stopped' | 'lockName'>[] = [];
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -93,7 +93,7 @@ export class Pool {
       throw error;
     }
     member.started = true;
-    this.everStarted.push(member);
+    this.everStarted.push({ stopped, lockName }); // not the member: a dead one's worker and ports may go
     return member;
   }
 
