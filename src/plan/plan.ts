@@ -160,8 +160,8 @@ export interface PlanEnvironment {
   readonly factories: Readonly<Record<string, (...args: never[]) => Seq<unknown>>>;
   /** The functions the worker module exposed. */
   readonly functions: Readonly<Record<string, (...args: never[]) => unknown>>;
-  /** Rebuilds a kernel function from its call. */
-  readonly kernel: (call: KernelCallRef) => (...args: never[]) => unknown;
+  /** Rebuilds a kernel function from its call, for the step at plan node `node`. */
+  readonly kernel: (call: KernelCallRef, node: number) => (...args: never[]) => unknown;
 }
 
 /** Rebuilds the pipeline a plan describes (in a worker). */
@@ -172,7 +172,7 @@ export function fromPlan(plan: Plan, env: PlanEnvironment): Seq<unknown> {
 /** Rebuilds every node of a plan once; node `i` of the plan is element `i` of the result. */
 export function fromPlanNodes(plan: Plan, env: PlanEnvironment): Seq<unknown>[] {
   const built: Seq<unknown>[] = [];
-  const decode = (a: PlanArg): unknown => {
+  const decode = (a: PlanArg, node: number): unknown => {
     switch (a.t) {
       case 'seq':
         return built[a.id];
@@ -182,26 +182,26 @@ export function fromPlanNodes(plan: Plan, env: PlanEnvironment): Seq<unknown>[] 
         return f;
       }
       case 'kernel':
-        return env.kernel(a.call);
+        return env.kernel(a.call, node);
       case 'data':
         return a.v;
       case 'list':
-        return a.v.map(decode);
+        return a.v.map((x) => decode(x, node));
       case 'obj': {
         const o: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(a.v)) o[k] = decode(x);
+        for (const [k, x] of Object.entries(a.v)) o[k] = decode(x, node);
         return o;
       }
       case 'undef':
         return undefined;
     }
   };
-  for (const node of plan.nodes) {
+  plan.nodes.forEach((node, id) => {
     const make = env.factories[node.op] as ((...args: unknown[]) => Seq<unknown>) | undefined;
     if (!make) throw new TypeError(`worker: unknown step ${node.op} in plan`);
-    const s = make(...node.args.map(decode));
+    const s = make(...node.args.map((a) => decode(a, id)));
     s.createdAt = node.site;
     built.push(s);
-  }
+  });
   return built;
 }

@@ -16,6 +16,9 @@
  *   worker's value port; the slot only says "look there".
  * - ERROR: the element threw; the slot holds the error as JSON.
  *
+ * A leaf may also be late (`LateLeaf`): a worker's kernel output not
+ * computed yet, which `write` has the kernel write straight into its place.
+ *
  * Each leaf's bytes go where they have the same alignment modulo 8 as in
  * their own buffer (slot data is 16-byte aligned): V8 copies between two
  * alignments byte by byte. A 150,528-byte Uint8Array at an odd offset took
@@ -65,10 +68,34 @@ export function dtypeCode(a: TypedArray): number {
   return code;
 }
 
+/** The type code of arrays of the type that global name gives (`'Float32Array'` → 8). */
+export function dtypeNamed(name: (typeof DTYPE_NAMES)[number]): number {
+  return DTYPE_NAMES.indexOf(name);
+}
+
 export function viewOf(buffer: ArrayBufferLike, byteOffset: number, dtype: number, byteLength: number): TypedArray {
   const C = DTYPES[dtype];
   if (!C) throw new Error(`ring: corrupt slot (type code ${dtype})`);
   return new C(buffer, byteOffset, byteLength / C.BYTES_PER_ELEMENT);
+}
+
+/**
+ * A typed-array leaf not computed yet (a kernel's output in a worker, see
+ * src/workers/late.ts): `plan` gives it a place in the slot as it would the
+ * array, 16-byte aligned, and `write` has it written there, so its bytes are
+ * written once, in the slot. `computeLate` makes it a fresh array for an
+ * element that leaves by message.
+ */
+export abstract class LateLeaf {
+  /** The type code of the array it stands for (see DTYPE_NAMES). */
+  abstract readonly dtype: number;
+  /** Elements of the array it stands for. */
+  abstract readonly length: number;
+  abstract readonly byteLength: number;
+  /** Writes the array's bytes at `byteOffset` of `buffer`. */
+  abstract writeAt(buffer: ArrayBufferLike, byteOffset: number): void;
+  /** The array, in fresh memory. */
+  abstract compute(): TypedArray;
 }
 
 /** A leaf position in a tree description: [type code, byte offset in the slot, element count]. */
@@ -92,7 +119,7 @@ export interface Encoding {
    */
   readonly dataAt: number;
   /** Leaves in write order, with their offsets in the slot. */
-  readonly leaves: readonly { readonly array: TypedArray; readonly offset: number }[];
+  readonly leaves: readonly { readonly array: TypedArray | LateLeaf; readonly offset: number }[];
 }
 
 const encoder = new TextEncoder();
@@ -108,12 +135,18 @@ export function plan(value: unknown): Encoding {
   }
   // Numbers, strings, booleans and plain objects/arrays of them travel as a description alone.
   if (value !== null && (typeof value === 'object' || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) {
-    const leaves: { array: TypedArray; offset: number }[] = [];
+    const leaves: { array: TypedArray | LateLeaf; offset: number }[] = [];
     let offset = 0;
     const walk = (v: unknown, depth: number): Node | undefined => {
       if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { f: Object.is(v, -0) ? '-0' : String(v) };
       if (typeof v === 'string' || typeof v === 'boolean') return v;
       if (depth > 32 || v === null || typeof v !== 'object') return undefined;
+      if (v instanceof LateLeaf) {
+        const at = alignUp(offset);
+        leaves.push({ array: v, offset: at });
+        offset = at + v.byteLength;
+        return { a: [v.dtype, at, v.length] };
+      }
       if (isTypedArray(v)) {
         const code = knownDtype(v);
         if (code === 0) return undefined; // the whole value by structured clone
@@ -150,6 +183,34 @@ export function plan(value: unknown): Encoding {
   return { kind: KIND_CLONE, dataBytes: 0, meta: undefined, dtype: 0, dataAt: 0, leaves: [] };
 }
 
+/**
+ * `value` with its late leaves computed into fresh arrays, for an element
+ * that travels by message (too big for a slot, or not ring-shaped). The same
+ * value when it holds none; arrays and plain objects holding some are
+ * copied, never changed in place (a worker's cache may hold them).
+ */
+export function computeLate(value: unknown, depth = 0): unknown {
+  if (value instanceof LateLeaf) return value.compute();
+  if (depth > 32 || value === null || typeof value !== 'object' || isTypedArray(value)) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = computeLate(value[i], depth + 1);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const x = (value as Record<string, unknown>)[k];
+    const v = computeLate(x, depth + 1);
+    if (v !== x) setKey((out ??= { ...value }), k, v);
+  }
+  return out ?? value;
+}
+
 /** Bytes a slot needs for this encoding. */
 export function encodedBytes(e: Encoding): number {
   return e.dataAt + e.dataBytes + (e.meta?.byteLength ?? 0);
@@ -159,6 +220,10 @@ export function encodedBytes(e: Encoding): number {
 export function write(e: Encoding, buffer: ArrayBufferLike, byteOffset: number): void {
   const out = new Uint8Array(buffer);
   for (const { array, offset } of e.leaves) {
+    if (array instanceof LateLeaf) {
+      array.writeAt(buffer, byteOffset + offset);
+      continue;
+    }
     // A kernel already wrote this leaf where it belongs: nothing to copy.
     if (array.buffer === buffer && array.byteOffset === byteOffset + offset) continue;
     out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), byteOffset + offset);

@@ -21,11 +21,13 @@ import { adoptKernelModules } from '../kernels/registry.js';
 import type { KernelModule } from '../kernels/types.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
-import { KIND_CLONE, KIND_ERROR, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
+import { KIND_CLONE, KIND_ERROR, computeLate, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
 import { S_KIND } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { callWriter, writerOf } from './writer.js';
 import { PUBLISHED, slotTail, type SlotTail } from './tail.js';
+import { lateKernel } from './late.js';
+import { kernelsWrittenLate } from '../plan/passing.js';
 import { settling } from '../prefetch/settle.js';
 
 /** How long a worker blocks waiting for requests before it looks at its event loop. */
@@ -62,11 +64,15 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memo
     kernels = KernelRuntime.create(init.kernelModules as never, memory ?? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }));
   }
   const k = kernels;
+  // With the ring's memory, kernel outputs that reach the element untouched are written late:
+  // by the kernel, straight into the slot (late.ts).
+  const late = memory && kernels ? kernelsWrittenLate(plan) : undefined;
   const nodes = fromPlanNodes(plan, {
     factories: factories as never,
     functions: namedWriters(functions),
-    kernel: (call) => {
+    kernel: (call, node) => {
       if (!k) throw new Error('worker: kernel runtime missing');
+      if (late?.has(node)) return lateKernel(call as never, k);
       // An input still on its way (an async step before the kernel) gives a promise of the output.
       const f = (input: unknown): unknown =>
         input instanceof Promise ? input.then((ready) => k.run(call as never, ready as never)) : k.run(call as never, input as never);
@@ -208,8 +214,9 @@ function publish(ring: Ring, claim: Claim, value: unknown, port: MessagePort): v
       ring.slots.finish(claim, READY);
     } else {
       // Not ring-shaped, or bigger than a slot: the value travels by structured clone.
+      const computed = computeLate(value);
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
-      post(port, { type: 'value', slot: claim.slot, ticket: claim.ticket, value });
+      post(port, { type: 'value', slot: claim.slot, ticket: claim.ticket, value: computed });
       ring.slots.finish(claim, READY);
     }
   } catch (error) {
@@ -241,7 +248,7 @@ function serveRequests(port: MessagePort, pipeline: () => Pipeline): void {
     }
     try {
       const transfer: Transferable[] = [];
-      const value = detachable(await evaluate(pipeline(), m.index), transfer);
+      const value = detachable(computeLate(await evaluate(pipeline(), m.index)), transfer);
       post(port, { type: 'result', ticket: m.ticket, value }, transfer);
     } catch (error) {
       post(port, { type: 'failure', ticket: m.ticket, error: serializeError(error) });
