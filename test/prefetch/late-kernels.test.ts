@@ -202,30 +202,42 @@ describe('kernel outputs inside larger elements, in prefetch workers', () => {
     }
   });
 
-  test('after an async step (a decode), images with their labels are written in the slot once decoded', T, async () => {
-    await loadKernels();
-    const { fns } = fixtureFunctions();
-    const [w, h, n, workers, maxBuffered] = [224, 224, 6, 2, 2];
-    const store = new SharedStore(1);
-    const before = store.memory.buffer.byteLength;
-    const slotBytes = w * h * 3 * 4 + 1024;
-    const decoded = smap(fns.asyncImage, arange(n), repeat(w), repeat(h));
-    const p = prefetch(collate([smap(normalize(OPTIONS), decoded), arange(n)]), { workers, maxBuffered, slotBytes, store });
-    try {
-      let i = 0;
-      for await (const [image, label] of p) {
+  for (const k of [0, 3]) {
+    const what = k === 0 ? 'images with their labels are' : `groups of ${k} images with their labels are`;
+    test(`after an async step (a decode), ${what} written in the slot once decoded`, T, async () => {
+      await loadKernels();
+      const { fns } = fixtureFunctions();
+      const [w, h, n, workers, maxBuffered] = [224, 224, 7, 2, 2];
+      const store = new SharedStore(1);
+      const before = store.memory.buffer.byteLength;
+      const slotBytes = Math.max(1, k) * (w * h * 3 * 4 + 64) + 1024;
+      const decoded = smap(fns.asyncImage, arange(n), repeat(w), repeat(h));
+      const pairs = collate([smap(normalize(OPTIONS), decoded), arange(n)]);
+      const expected = (i: number): ImageLike<Uint8Array> => {
         const data = new Uint8Array(w * h * 3);
         for (let q = 0; q < data.length; q++) data[q] = (q * 31 + i * 17) % 256; // the fixture's pixels
-        assertNormalized(image as ImageLike, { data, width: w, height: h, channels: 3 }, `element ${i}'s image`);
-        assert.equal(label, i++);
+        return { data, width: w, height: h, channels: 3 };
+      };
+      const options = { workers, maxBuffered, slotBytes, store };
+      const elements: PrefetchedSeq<unknown> = k === 0 ? prefetch(pairs, options) : prefetch(batch(pairs, k), options);
+      try {
+        let i = 0;
+        for await (const element of elements) {
+          // A group of pairs still holds the decode's promises in the worker: prefetch settles them (settle.ts).
+          const group = (k === 0 ? [element] : element) as unknown as Pair[];
+          for (const [image, label] of group) {
+            assertNormalized(image, expected(i), `image ${i}`);
+            assert.equal(label, i++);
+          }
+        }
+        assert.equal(i, n);
+      } finally {
+        await elements.close();
       }
-      assert.equal(i, n);
-    } finally {
-      await p.close();
-    }
-    const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
-    const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
-    // Scratch for the params and the copied input: 3 pages a worker. An output made in scratch too would take 12.
-    assert.ok(grown <= ring + 3 * workers, `the store grew by ${grown} pages: the ring's ${ring}, params and input copies (no outputs in scratch)`);
-  });
+      const grown = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+      const ring = ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) });
+      // Scratch for the params and the copied input: 3 pages a worker. An output made in scratch too would take 12.
+      assert.ok(grown <= ring + 3 * workers, `the store grew by ${grown} pages: the ring's ${ring}, params and input copies (no outputs in scratch)`);
+    });
+  }
 });

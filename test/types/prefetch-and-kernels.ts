@@ -3,7 +3,7 @@
  * types, remote functions, and kernels (also after an async step).
  */
 import { assert, type IsExact } from 'conditional-type-checks';
-import { SharedStore, arange, batch, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq, type Settled } from '../../src/index.js';
+import { SharedStore, arange, batch, collate, prefetch, remoteFunctions, seq, smap, type Lease, type PrefetchOptions, type PrefetchedSeq, type Seq, type Settled } from '../../src/index.js';
 import { grayscale, hwcToChw, normalize, resizeBilinear, stack, type ImageLike } from '../../src/kernels.js';
 
 declare const images: Seq<ImageLike<Uint8Array>>;
@@ -79,3 +79,14 @@ const fromStore = prefetch(smap(normalize({ mean: [0.5], std: [0.5] }), seq([{ d
 assert<IsExact<typeof fromStore, PrefetchedSeq<ImageLike<Float32Array>>>>(true);
 // @ts-expect-error: a memory is not a store
 prefetch(seq([1]), { store: new WebAssembly.Memory({ initial: 1 }) });
+// Deeper: a batch of (promised image, label) pairs, and plain objects holding promises, up to four
+// levels; objects with nothing pending, typed arrays and images keep their own types.
+assert<IsExact<Settled<[Promise<ImageLike<Float32Array>>, number][]>, [ImageLike<Float32Array>, number][]>>(true);
+assert<IsExact<Settled<{ image: Promise<ImageLike<Uint8Array>>; label: number }>, { image: ImageLike<Uint8Array>; label: number }>>(true);
+assert<IsExact<Settled<ImageLike<Float32Array>[]>, ImageLike<Float32Array>[]>>(true);
+assert<IsExact<Settled<{ images: Promise<ImageLike<Float32Array>>[]; id: string }>, { images: ImageLike<Float32Array>[]; id: string }>>(true);
+assert<IsExact<Settled<[{ image: Promise<1> }, 2][]>, [{ image: 1 }, 2][]>>(true);
+assert<IsExact<Settled<Promise<1>[][][][][]>, Promise<1>[][][][][]>>(true);
+assert<IsExact<Settled<Promise<1>[][][][]>, 1[][][][]>>(true);
+const labelled = batch(collate([later, arange(10)]), 4).prefetch();
+assert<IsExact<typeof labelled, PrefetchedSeq<[ImageLike<Float32Array>, number][]>>>(true);
