@@ -13,7 +13,9 @@
  * memory, and the kernel reads each image where it is); and in batches of
  * BATCH images (`batch(smap(kernel, images), BATCH)`, plain
  * SharedArrayBuffer sources), each group read whole, its images views of one
- * slot.
+ * slot; and the same groups with each image's label beside it
+ * (`batch(collate([smap(kernel, images), labels]), BATCH)`), as a model
+ * being trained reads them.
  *
  * What is timed: one full pass after warm-up. For the prefetch, warm-up reads
  * the last element (starting the workers and sizing the ring, leaving nothing
@@ -27,7 +29,7 @@
  * positions against src/kernels/reference.ts, and every 256th in full, so the
  * figures measure real work. Rounds are interleaved, medians reported.
  */
-import { SharedStore, batch, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { SharedStore, arange, batch, collate, cycle, prefetch, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { loadKernels, normalize, type ImageLike } from '../../src/kernels.js';
 import { normalize as normalizeReference } from '../../src/kernels/reference.js';
 import { CHANNELS, HEIGHT, NORMALIZE as OPTIONS, S, WIDTH, sharedImages } from '../image-sources.js';
@@ -127,6 +129,19 @@ export async function run(report: Report): Promise<void> {
     };
     return (await timed(p, n, 1, BATCH, read))[0]!;
   };
+  /** The same, each image with its label (its index) beside it. */
+  const labelled = async (n: number): Promise<number> => {
+    const p = prefetch(batch(collate([pipeline(n), arange(n)]), BATCH), { workers: 2, maxBuffered: BATCH_WINDOW });
+    const read = (group: [Output, number][], i: number) => {
+      for (let j = 0; j < group.length; j++) {
+        const [image, label] = group[j]!;
+        if (label !== i + j) throw new Error(`bench pipeline: image ${i + j} came with label ${label}`);
+        check(image, i + j, expected);
+      }
+      return group.length;
+    };
+    return (await timed(p, n, 1, BATCH, read))[0]!;
+  };
   const mainThread = (n: number): number => {
     const s = pipeline(n + 20);
     for (let i = 0; i < 20; i++) check(s.get(n + i), n + i, expected);
@@ -139,18 +154,20 @@ export async function run(report: Report): Promise<void> {
   const nPrefetch = await passSize(async (n) => (await prefetched(n))[0], { guess: 400, seconds: PASS_SECONDS, min: 200 });
   const nMain = await passSize(mainThread, { guess: 100, seconds: PASS_SECONDS, min: 200 });
   console.log(`bench pipeline: n = ${nPrefetch} (prefetch), ${nMain} (main thread) for ~${PASS_SECONDS} s passes`);
-  const rates = { seqring: [] as number[], second: [] as number[], store: [] as number[], batched: [] as number[], main: [] as number[] };
+  const rates = { seqring: [] as number[], second: [] as number[], store: [] as number[], batched: [] as number[], labelled: [] as number[], main: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     const [first, second] = await prefetched(nPrefetch, false, 2);
     rates.seqring.push(first);
     rates.second.push(second);
     rates.store.push((await prefetched(nPrefetch, true))[0]);
     rates.batched.push(await batched(nPrefetch));
+    rates.labelled.push(await labelled(nPrefetch));
     rates.main.push(mainThread(nMain));
     console.log(
       `bench pipeline: round ${round + 1}/${ROUNDS}: prefetch ${first.toFixed(0)} images/s over ${(nPrefetch / first).toFixed(2)} s ` +
         `(a second pass ${second.toFixed(0)}), ` +
-        `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, in batches of ${BATCH} ${rates.batched.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
+        `from a SharedStore ${rates.store.at(-1)!.toFixed(0)} images/s, in batches of ${BATCH} ${rates.batched.at(-1)!.toFixed(0)} images/s, ` +
+        `with labels ${rates.labelled.at(-1)!.toFixed(0)} images/s, main thread ${rates.main.at(-1)!.toFixed(0)} images/s`,
     );
     await pause(0);
   }
@@ -171,6 +188,11 @@ export async function run(report: Report): Promise<void> {
     'pipeline.image.seqring_batch_per_s',
     median(rates.batched),
     `${unit}, the same in batches: batch(…, ${BATCH}), maxBuffered ${BATCH_WINDOW}, each group read whole with for await (median of ${ROUNDS}, same rounds)`,
+  );
+  report(
+    'pipeline.image.seqring_labelled_batch_per_s',
+    median(rates.labelled),
+    `${unit}, the same batches with each image's label: batch(collate([…, labels]), ${BATCH}), maxBuffered ${BATCH_WINDOW} (median of ${ROUNDS}, same rounds)`,
   );
   report('pipeline.image.main_thread_per_s', median(rates.main), `${unit}, kernel on the main thread, no prefetch (median of ${ROUNDS})`);
 }
