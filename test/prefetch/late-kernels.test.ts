@@ -12,7 +12,7 @@ import {
   type PrefetchedSeq, type Seq,
 } from '../../src/index.js';
 import { alignUp, ringPages, PAGE_BYTES } from '../../src/ring/layout.js';
-import { loadKernels, normalize, resizeBilinear } from '../../src/kernels.js';
+import { loadKernels, normalize, resizeBilinear, stack } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
@@ -120,6 +120,11 @@ describe('kernel outputs inside larger elements, in prefetch workers', () => {
           assertNormalized(image, images[b * k + j]!, `group ${b} image ${j}`);
           assert.equal(label, b * k + j);
         });
+        // The images lie back to back in the slot (the labels ride in its description): one N×C×H×W view.
+        const stacked = stack(group.map(([image]) => image));
+        assert.equal(stacked.buffer, group[0]![0].data.buffer, `group ${b}: stack is a view of the slot`);
+        assert.equal(stacked.byteOffset, group[0]![0].data.byteOffset, `group ${b}: stack starts at the first image`);
+        assert.equal(stacked.length, group.length * w * h * 3);
       },
     );
     assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no outputs in scratch)`);
