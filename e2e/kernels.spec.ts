@@ -73,6 +73,20 @@ test('real photos in batches (the short last group read first) match the referen
   expect(r.stacked).toEqual([{ view: true, same: true }, { view: true, same: true }]);
 });
 
+test('photos with their labels in batches (batch of collate): each image written in the slot by the kernel, its label beside it, each group stacked as one view', async ({ page }) => {
+  const r = await runCase(page, 'labelledPhotosInBatches');
+  expect(r.transport).toBe('shared');
+  expect(r.groups.map((g) => g.map((x) => x.label))).toEqual([photos.slice(0, 3), photos.slice(3)]);
+  for (const { comparison } of r.groups.flat()) {
+    expectMatchesReference(comparison);
+    expect(comparison.shared, comparison.name).toBe(true);
+  }
+  expect(r.stackedViews).toEqual([true, true]);
+  // Scratch for params, the resized intermediate and its copy for normalize (5 pages a worker); not the 802 KB outputs (13 more).
+  expect(r.grownPages).toBeGreaterThan(r.ringPages);
+  expect(r.grownPages).toBeLessThanOrEqual(r.ringPages + 2 * 5);
+});
+
 test('the same kernels called on the main thread match the JS reference', async ({ page }) => {
   const r = await runCase(page, 'photosOnMainThread');
   expect(r.map((c) => c.name)).toEqual(photos);

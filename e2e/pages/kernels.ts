@@ -5,7 +5,7 @@
  * reference chain (src/kernels/reference.ts) computed here. Cases return
  * JSON for e2e/kernels.spec.ts through `window.runCase(name)`.
  */
-import { EvaluationError, SharedStore, batch, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
+import { EvaluationError, SharedStore, batch, collate, prefetch, remoteFunctions, seq, smap, type PrefetchedSeq } from '../../src/index.js';
 import { PAGE_BYTES, alignUp, ringPages } from '../../src/ring/layout.js';
 import { grayscale, loadKernels, normalize, resizeBilinear, stack } from '../../src/kernels.js';
 import * as reference from '../../src/kernels/reference.js';
@@ -185,6 +185,36 @@ const cases = {
         lease.release();
       }
       return { transport: p.transport, first, groups, stacked };
+    } finally {
+      await p.close();
+    }
+  },
+
+  /**
+   * The photos (in a SharedStore) with their names as labels, in batches of 3
+   * (`batch(collate([chain, names]), 3)`): each image against the reference
+   * and its label, whether each group stacks into one view of the slot, and
+   * the pages the store grew by next to the ring's (an output made in scratch
+   * would add 13 pages a worker).
+   */
+  async labelledPhotosInBatches() {
+    const { decoded, store, images } = await photosInAStore();
+    const before = store.memory.buffer.byteLength;
+    const slotBytes = 3 * (224 * 224 * 4 * 4) + 4096;
+    const maxBuffered = 2;
+    const p = prefetch(batch(collate([pipeline(images), seq(photos)]), 3), { workers: 2, maxBuffered, slotBytes, store });
+    try {
+      const groups: { comparison: Comparison; label: string }[][] = [];
+      const stackedViews: boolean[] = [];
+      let b = 0;
+      for await (const group of p) {
+        groups.push(group.map(([out, label], j) => ({ comparison: compare(photos[3 * b + j]!, decoded[3 * b + j]!, out), label })));
+        const tensor = stack(group.map(([out]) => out));
+        stackedViews.push(tensor.buffer === group[0]![0].data.buffer && tensor.byteOffset === group[0]![0].data.byteOffset);
+        b++;
+      }
+      const grownPages = (store.memory.buffer.byteLength - before) / PAGE_BYTES;
+      return { transport: p.transport, groups, stackedViews, grownPages, ringPages: ringPages({ slotCount: maxBuffered + 1, slotBytes: alignUp(slotBytes) }) };
     } finally {
       await p.close();
     }
