@@ -87,6 +87,26 @@ function post(port: MessagePort, message: FromWorker, transfer: Transferable[] =
   port.postMessage(message, transfer);
 }
 
+/**
+ * Posts an element's value: one no message can carry (a function in it, say)
+ * fails its element with what may travel, instead of structured clone's bare
+ * "could not be cloned".
+ */
+function postValue(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
+  try {
+    post(port, message, transfer);
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name !== 'DataCloneError') throw error;
+    throw new TypeError(
+      `prefetch: this element cannot be sent from the worker (${(error as Error).message}). An element may hold typed arrays, ` +
+        'ArrayBuffers, numbers, strings, booleans, plain objects and arrays of these, and what structured clone carries (Map, Set, ' +
+        'Date, Blob, ImageBitmap…); not functions or symbols. Promises are awaited when they are the element or in arrays and ' +
+        'plain objects up to four levels down.',
+      { cause: error },
+    );
+  }
+}
+
 /** One worker's state: its rebuilt pipeline and, once attached, the ring. */
 export class WorkerRuntime {
   private pipeline: Pipeline;
@@ -216,7 +236,7 @@ function publish(ring: Ring, claim: Claim, value: unknown, port: MessagePort): v
       // Not ring-shaped, or bigger than a slot: the value travels by structured clone.
       const computed = computeLate(value);
       ring.setField(claim.slot, S_KIND, KIND_CLONE);
-      post(port, { type: 'value', slot: claim.slot, ticket: claim.ticket, value: computed });
+      postValue(port, { type: 'value', slot: claim.slot, ticket: claim.ticket, value: computed });
       ring.slots.finish(claim, READY);
     }
   } catch (error) {
@@ -249,7 +269,7 @@ function serveRequests(port: MessagePort, pipeline: () => Pipeline): void {
     try {
       const transfer: Transferable[] = [];
       const value = detachable(computeLate(await evaluate(pipeline(), m.index)), transfer);
-      post(port, { type: 'result', ticket: m.ticket, value }, transfer);
+      postValue(port, { type: 'result', ticket: m.ticket, value }, transfer);
     } catch (error) {
       post(port, { type: 'failure', ticket: m.ticket, error: serializeError(error) });
     }

@@ -174,6 +174,28 @@ describe('prefetch reads', () => {
     }
   });
 
+  for (const transport of ['shared', 'transfer'] as const) {
+    test(`an element no message can carry (a function in it) fails, saying what may travel (${transport})`, T, async () => {
+      const { fns } = fixtureFunctions();
+      const p = prefetch(smap(fns.withCallback, arange(4)), { workers: 1, debug: transport === 'transfer' ? { transport } : undefined });
+      try {
+        for (const i of [3, 1]) {
+          await assert.rejects(p.get(i), (e: Error) => {
+            assert.equal(e.name, 'EvaluationError');
+            assert.equal((e as { index?: number }).index, i);
+            const cause = e.cause as Error;
+            assert.equal(cause.name, 'TypeError');
+            assert.match(cause.message, /cannot be sent from the worker \(.*could not be cloned.*\)\. An element may hold typed arrays/);
+            assert.equal((cause.cause as Error).name, 'DataCloneError');
+            return true;
+          });
+        }
+      } finally {
+        await p.close();
+      }
+    });
+  }
+
   test('object trees with typed-array leaves travel through the ring; other values by structured clone', T, async () => {
     const { fns } = fixtureFunctions();
     const p = prefetch(smap(fns.record, arange(50)), { workers: 2 });
