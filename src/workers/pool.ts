@@ -60,6 +60,8 @@ export class Pool {
   private readonly stoppers = new Map<Member, () => void>();
   /** Every worker that started, dead ones included: any of them may have had the ring. */
   private readonly everStarted: Pick<Member, 'stopped' | 'lockName'>[] = [];
+  /** Seats given to spawns still waiting for their worker (see `spawn`). */
+  private readonly reserved = new Set<number>();
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -69,7 +71,15 @@ export class Pool {
     if (isNode) await prepareNode();
     const seat = this.freeSeat();
     const id = this.nextId++;
-    const worker = this.options.factory ? this.options.factory() : await builtinWorker();
+    // Held until the member is in `members`: spawns running at once (a prefetch starts all its
+    // workers together) would otherwise all pick the same seat across the await below.
+    this.reserved.add(seat);
+    let worker: WorkerLike;
+    try {
+      worker = this.options.factory ? this.options.factory() : await builtinWorker();
+    } finally {
+      this.reserved.delete(seat);
+    }
     const { port1, port2 } = new MessageChannel();
     const api = Comlink.wrap<WorkerApi>(endpointOf(worker));
     let markStopped!: () => void;
@@ -127,7 +137,7 @@ export class Pool {
    * newcomer's word, which only makes the newcomer look alive sooner.
    */
   private freeSeat(): number {
-    const held = new Set([...this.members.values()].map((m) => m.seat));
+    const held = new Set([...this.members.values()].map((m) => m.seat).concat([...this.reserved]));
     for (let seat = 0; seat < this.options.seats; seat++) if (!held.has(seat)) return seat;
     throw new RangeError(`pool: all ${this.options.seats} seats are taken; at most ${this.options.seats} workers can run at once`);
   }

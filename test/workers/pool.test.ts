@@ -72,6 +72,28 @@ describe('worker pool seats', () => {
     }
   });
 
+  test('workers spawned at once, as a prefetch starts them (its own worker script, loaded asynchronously), hold distinct seats', T, async () => {
+    // No factory: the pool loads its built-in worker, an await between choosing a seat and
+    // holding it. A real worker each, with a plan of three numbers.
+    const arange3 = { nodes: [{ op: 'arange', args: [{ t: 'data', v: 0 }, { t: 'data', v: 3 }, { t: 'data', v: 1 }], site: '' }], root: 0, functions: [], usesKernels: false };
+    const p = new Pool({
+      factory: undefined,
+      init: () => ({ plan: arange3 as never, transport: 'shared', kernelModules: undefined, onWorkerStart: undefined, errorMode: 'wrap' }),
+      seats: 8,
+      onDeath: () => {},
+      onMessage: () => {},
+    });
+    try {
+      const members = await Promise.all([p.spawn(), p.spawn(), p.spawn()]);
+      assert.deepEqual(members.map((m) => m.seat).sort(), [0, 1, 2], 'one seat each (sharing one, their heartbeats would mask a worker that stopped)');
+      p.terminate(members[1]!, 'test');
+      const [d, e] = await Promise.all([p.spawn(), p.spawn()]);
+      assert.deepEqual([d!.seat, e!.seat].sort(), [1, 3]);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('a spawn with every seat held is a RangeError, and the pool still works after', T, async () => {
     const given: number[] = [];
     const p = pool(2, given);
