@@ -304,6 +304,22 @@ export class KernelRuntime {
     return end <= target || start >= target + outBytes;
   }
 
+  /**
+   * Called with the scratch region each time it changes (a worker records it
+   * in the ring, so that the region can be used again once the worker stops).
+   */
+  onScratch: ((region: { start: number; bytes: number }) => void) | undefined;
+
+  /**
+   * Uses [start, start + bytes) of the memory as scratch (a region a stopped
+   * worker had, of whole pages), unless this runtime has a region already.
+   */
+  adoptScratch(region: { start: number; bytes: number }): void {
+    if (this.scratchBytes > 0) return;
+    this.scratchStart = region.start;
+    this.scratchBytes = region.bytes;
+  }
+
   /** Start of a scratch region of at least `bytes` bytes that belongs to this runtime alone. */
   private reserve(bytes: number): number {
     if (bytes <= this.scratchBytes) return this.scratchStart;
@@ -318,9 +334,12 @@ export class KernelRuntime {
     if (this.scratchBytes > 0 && old * PAGE === this.scratchStart + this.scratchBytes) {
       this.scratchBytes += pages * PAGE; // nobody grew in between: extend our region
     } else {
+      // A region too small (an adopted one, or the memory grown by someone else in between)
+      // is left for good: ours is the new one.
       this.scratchStart = old * PAGE;
       this.scratchBytes = pages * PAGE;
     }
+    this.onScratch?.({ start: this.scratchStart, bytes: this.scratchBytes });
     return this.scratchStart;
   }
 

@@ -14,7 +14,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { WorkerFactory } from '../plan/remote.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
-import { giveBack, takeGivenBack, type SharedStore } from '../ring/store.js';
+import { giveBack, giveBackScratch, takeGivenBack, takeGivenBackScratch, type SharedStore } from '../ring/store.js';
 import { H_EVENTS, H_READER_WAITING, MAX_WORKERS } from '../ring/layout.js';
 import { isNode } from '../workers/endpoint.js';
 import { Pool, whileAlive, type Member } from '../workers/pool.js';
@@ -152,6 +152,12 @@ export class WorkerBackend implements Backend {
     const region = store ? takeGivenBack(store, Ring.pages(geometry)) : undefined; // else the store grows for it
     this.ring = Ring.create({ ...geometry, poison: this.options.poison, memory: store?.memory, at: region?.at });
     this.storeRegion = store ? region ?? { at: this.ring.location.at, pages: Ring.pages(this.ring) } : undefined;
+    // The scratch of stopped workers of earlier prefetches on the store, offered to this one's.
+    for (let seat = 0; store && seat < this.options.workers; seat++) {
+      const scratch = takeGivenBackScratch(store);
+      if (!scratch) break;
+      this.ring.offerScratch(seat, scratch);
+    }
     this.slotJobs = new SlotJobs(this.ring, this.events, this.options.poison);
     this.publications = new ChangeWaiter(this.ring.words, H_EVENTS);
     this.ring.slots.setRandomReads(this.random);
@@ -245,14 +251,20 @@ export class WorkerBackend implements Backend {
    * once nothing can touch them any more: no view of it is leased, and every
    * worker that had it is known to have stopped. Otherwise they stay its own
    * (the memory of a closed prefetch whose views are still held keeps their
-   * values, as a ring of its own memory does).
+   * values, as a ring of its own memory does). Its workers' kernel scratch
+   * goes back once they are known to have stopped (no view is ever of it).
    */
   private async giveRingBack(viewsOut: boolean): Promise<void> {
     const store = this.options.store;
     const region = this.storeRegion;
-    if (!store || !region || viewsOut) return;
+    const ring = this.ring;
+    if (!store || !region || !ring) return;
     if (!(await this.pool.allStopped(STOP_WAIT_MS))) return;
-    giveBack(store, region); // all of it, when it was a larger region given back before
+    for (let seat = 0; seat < MAX_WORKERS; seat++) {
+      const scratch = ring.scratch(seat);
+      if (scratch) giveBackScratch(store, scratch);
+    }
+    if (!viewsOut) giveBack(store, region); // all of it, when it was a larger region given back before
   }
 
   // ---- messages (transfer transport, sizing, clones) -------------------------------

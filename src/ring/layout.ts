@@ -8,7 +8,7 @@
  *
  *   byte 0                 HEADER_BYTES        dataStart
  *   +----------------------+-------------------+--------------------------------------------+
- *   | header (64 × i32)    | slot table        | slot 0 | slot 1 | ... | slot n-1 | (scratch) |
+ *   | header (208 × i32)   | slot table        | slot 0 | slot 1 | ... | slot n-1 | (scratch) |
  *   +----------------------+-------------------+--------------------------------------------+
  *                            n × SLOT_WORDS i32   each slot: [guard | data (slotBytes) | guard]
  *
@@ -60,7 +60,24 @@ export const H_NAPS = 12;
 export const H_HEARTBEAT = 16;
 /** Heartbeat words, so the most workers a prefetch can run at once. */
 export const MAX_WORKERS = 48;
-export const HEADER_WORDS = H_HEARTBEAT + MAX_WORKERS;
+/**
+ * Each seat's kernel scratch region, three words from H_SCRATCH + 3 × seat:
+ * its first page and its page count in the ring's memory, and who has it
+ * (SCRATCH_*). A worker records its region here; a store's next prefetch
+ * offers the regions of the last one's stopped workers to its own (so a
+ * store does not grow by every prefetch's scratch for good).
+ */
+export const H_SCRATCH = H_HEARTBEAT + MAX_WORKERS;
+export const SCRATCH_PAGE = 0;
+export const SCRATCH_PAGES = 1;
+export const SCRATCH_STATE = 2;
+/** No region recorded. */
+export const SCRATCH_NONE = 0;
+/** The reader offers the region to the worker that takes the seat (taken once, by compareExchange). */
+export const SCRATCH_OFFERED = 1;
+/** The seat's worker uses the region. */
+export const SCRATCH_OWNED = 2;
+export const HEADER_WORDS = H_SCRATCH + 3 * MAX_WORKERS;
 export const HEADER_BYTES = HEADER_WORDS * 4;
 
 /** Word index of the heartbeat of the worker in `seat` (0 … MAX_WORKERS - 1). */
@@ -69,6 +86,14 @@ export function heartbeatWord(seat: number): number {
     throw new RangeError(`ring: heartbeat seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
   }
   return H_HEARTBEAT + seat;
+}
+
+/** Word index of word `field` (SCRATCH_PAGE, SCRATCH_PAGES or SCRATCH_STATE) of `seat`'s scratch record. */
+export function scratchWord(seat: number, field: number): number {
+  if (!(Number.isInteger(seat) && seat >= 0 && seat < MAX_WORKERS)) {
+    throw new RangeError(`ring: scratch seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
+  }
+  return H_SCRATCH + 3 * seat + field;
 }
 
 // Slot table: SLOT_WORDS i32 per slot.

@@ -5,7 +5,8 @@
  */
 import {
   GUARD_BYTE, GUARD_BYTES, H_CLOSED, H_EVENTS, H_MAGIC, H_POISON, H_REQUESTS, H_SLOT_BYTES, H_SLOT_COUNT,
-  PAGE_BYTES, RING_MAGIC, S_BYTES, S_DATA_AT, S_DTYPE, S_KIND, S_META_BYTES, alignUp, heartbeatWord, ringPages, slotDataOffset, slotWord,
+  PAGE_BYTES, RING_MAGIC, S_BYTES, S_DATA_AT, S_DTYPE, S_KIND, S_META_BYTES, SCRATCH_NONE, SCRATCH_OFFERED, SCRATCH_OWNED, SCRATCH_PAGE,
+  SCRATCH_PAGES, SCRATCH_STATE, alignUp, heartbeatWord, ringPages, scratchWord, slotDataOffset, slotWord,
   type RingGeometry,
 } from './layout.js';
 import { SlotTable } from './slots.js';
@@ -191,6 +192,40 @@ export class Ring implements RingGeometry {
 
   beat(seat: number): void {
     Atomics.add(this.words, heartbeatWord(seat), 1);
+  }
+
+  /**
+   * The kernel scratch region recorded for `seat` (offered or in use): its
+   * first byte in the memory and its length, or undefined.
+   */
+  scratch(seat: number): { start: number; bytes: number } | undefined {
+    if (Atomics.load(this.words, scratchWord(seat, SCRATCH_STATE)) === SCRATCH_NONE) return undefined;
+    const pages = Atomics.load(this.words, scratchWord(seat, SCRATCH_PAGES));
+    return pages > 0 ? { start: Atomics.load(this.words, scratchWord(seat, SCRATCH_PAGE)) * PAGE_BYTES, bytes: pages * PAGE_BYTES } : undefined;
+  }
+
+  /** The reader offers the worker that takes `seat` a region of whole pages (one a stopped worker had). */
+  offerScratch(seat: number, region: { start: number; bytes: number }): void {
+    this.setScratch(seat, region, SCRATCH_OFFERED);
+  }
+
+  /** The region offered to `seat`, for its worker to use; undefined when none was, or when it was taken already. */
+  takeScratch(seat: number): { start: number; bytes: number } | undefined {
+    const offered = this.scratch(seat);
+    if (Atomics.compareExchange(this.words, scratchWord(seat, SCRATCH_STATE), SCRATCH_OFFERED, SCRATCH_OWNED) !== SCRATCH_OFFERED) return undefined;
+    return offered;
+  }
+
+  /** `seat`'s worker records the region of whole pages it uses now. */
+  recordScratch(seat: number, region: { start: number; bytes: number }): void {
+    this.setScratch(seat, region, SCRATCH_OWNED);
+  }
+
+  private setScratch(seat: number, { start, bytes }: { start: number; bytes: number }, state: number): void {
+    if (start % PAGE_BYTES !== 0 || bytes % PAGE_BYTES !== 0) throw new RangeError(`ring: a scratch region is whole pages, got ${bytes} bytes at ${start}`);
+    Atomics.store(this.words, scratchWord(seat, SCRATCH_PAGE), start / PAGE_BYTES);
+    Atomics.store(this.words, scratchWord(seat, SCRATCH_PAGES), bytes / PAGE_BYTES);
+    Atomics.store(this.words, scratchWord(seat, SCRATCH_STATE), state);
   }
 
   /** Writes the canary bytes around a slot's data. */

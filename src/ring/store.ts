@@ -139,3 +139,25 @@ export function sharesMemory(buffer: ArrayBufferLike, memory: WebAssembly.Memory
   }
   return !zero; // a memory that is not a store has no mark
 }
+
+/**
+ * Kernel scratch regions (whole pages, by byte offset and length) of
+ * prefetches on a store whose workers are known to have stopped: each
+ * worker of a prefetch grows the store by its scratch (a page of params at
+ * least, 64 KiB), which would otherwise stay lost when the prefetch closes,
+ * one prefetch (an epoch, say) after another.
+ */
+const scratchGivenBack = new WeakMap<SharedStore, { start: number; bytes: number }[]>();
+
+/** A scratch region a stopped worker had in `store`, for a worker of a new prefetch, or undefined (the largest first). */
+export function takeGivenBackScratch(store: SharedStore): { start: number; bytes: number } | undefined {
+  return scratchGivenBack.get(store)?.pop();
+}
+
+/** A stopped worker's scratch region in `store`, free for a worker of the store's next prefetch. */
+export function giveBackScratch(store: SharedStore, region: { start: number; bytes: number }): void {
+  let regions = scratchGivenBack.get(store);
+  if (!regions) scratchGivenBack.set(store, (regions = []));
+  regions.push(region);
+  regions.sort((a, b) => a.bytes - b.bytes); // the largest last, so taken first
+}

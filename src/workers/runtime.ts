@@ -56,12 +56,20 @@ function namedWriters(functions: ExposedFunctions): ExposedFunctions {
   return named ?? functions;
 }
 
-function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, memory: WebAssembly.Memory | undefined): Pipeline {
+function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, ring: Ring | undefined): Pipeline {
+  const memory = ring?.memory;
   let kernels: KernelRuntime | undefined;
   if (plan.usesKernels) {
     if (!init.kernelModules) throw new Error('worker: the plan uses kernels but no kernel modules were sent');
     // Kernels import the ring's memory when there is one, so they can write into slots.
     kernels = KernelRuntime.create(init.kernelModules as never, memory ?? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }));
+    if (ring) {
+      // Scratch a stopped worker of the store's last prefetch had, if the reader offers it; and
+      // ours recorded, for the store's next prefetch (ring.ts, `scratch`).
+      const offered = ring.takeScratch(init.seat);
+      if (offered) kernels.adoptScratch(offered);
+      kernels.onScratch = (region) => ring.recordScratch(init.seat, region);
+    }
   }
   const k = kernels;
   // With the ring's memory, kernel outputs that reach the element untouched are written late:
@@ -144,9 +152,9 @@ export class WorkerRuntime {
   /** Shared transport: takes the ring and starts claiming slots. */
   attach(location: RingLocation): void {
     if (this.ring) return; // attached already: a prefetch has one ring for life
-    // Kernels now run on the ring's memory, so that they can write into slots.
-    this.pipeline = rebuild(this.init.plan, this.functions, this.init, location.memory);
     const ring = (this.ring = Ring.attach(location));
+    // Kernels now run on the ring's memory, so that they can write into slots.
+    this.pipeline = rebuild(this.init.plan, this.functions, this.init, ring);
     // The loop starts a task later, so that this call has answered first: the loop may block
     // this thread in an element (a hang that `timeout` ends), and the reader waits for the answer.
     const pipeline = this.pipeline;

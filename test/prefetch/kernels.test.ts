@@ -47,7 +47,7 @@ describe('kernels in prefetch workers', () => {
     assert.ok(grown >= ring + 1 && grown <= ring + workers, `the store grew by ${grown} pages: the ring's ${ring} and params (no input copies)`);
   });
 
-  test('prefetches made one after another on one store reuse the first one\'s ring pages; one closed with a view still leased keeps them', T, async () => {
+  test('prefetches made one after another on one store reuse the first one\'s ring pages and its workers\' scratch; one closed with a view still leased keeps its ring', T, async () => {
     await loadKernels();
     const [w, h, n, workers, maxBuffered] = [64, 48, 10, 2, 4];
     const { store, images } = imagesInAStore(n, w, h);
@@ -74,16 +74,16 @@ describe('kernels in prefetch workers', () => {
     await pass(false);
     const afterFirst = pages();
     for (let k = 0; k < 3; k++) await pass(false);
-    // Each new prefetch's workers still grow a page of params each.
-    assert.ok(pages() - afterFirst <= 3 * workers, `three more prefetches grew the store by ${pages() - afterFirst} pages, not by a ring (${ring}) each`);
+    // Each worker's scratch (a page of params) is the one a worker of the prefetch before had.
+    assert.equal(pages() - afterFirst, 0, `three more prefetches grew the store by ${pages() - afterFirst} pages, not by a ring (${ring}) or scratch (${workers}) each`);
     const beforeKept = pages();
     const kept = await pass(true);
     const copy = kept!.value.data.slice();
     const afterKept = pages();
     await pass(false);
-    assert.ok(pages() - afterKept >= ring, 'the prefetch after one closed with a lease out made a ring of new pages');
+    assert.equal(pages() - afterKept, ring, 'the prefetch after one closed with a lease out made a ring of new pages (its scratch was given back)');
     assert.deepEqual(kept!.value.data, copy, 'the leased view still reads its own element after the next prefetch ran');
-    assert.ok(afterKept - beforeKept <= workers, 'the prefetch that kept a lease reused the pages given back before it');
+    assert.equal(afterKept - beforeKept, 0, 'the prefetch that kept a lease reused the ring and scratch given back before it');
     kept!.release();
   });
 

@@ -15,12 +15,12 @@ import { Ring } from '../../src/ring/ring.js';
 const T = { timeout: 5_000 };
 
 describe('layout', () => {
-  test('header words are distinct and the heartbeats end the header', T, () => {
+  test('header words are distinct, and the heartbeats then the scratch records end the header', T, () => {
     const words = [H_MAGIC, H_SLOT_COUNT, H_SLOT_BYTES, H_REQUESTS, H_EVENTS, H_CLOSED, H_POISON, H_SLEEPERS, H_READER_WAITING, H_WAKE_SLOT,
       H_RANDOM_READS, H_LINGERER];
     assert.equal(new Set(words).size, words.length);
     assert.ok(Math.max(...words) < H_HEARTBEAT);
-    assert.equal(H_HEARTBEAT + MAX_WORKERS, HEADER_WORDS);
+    assert.equal(H_HEARTBEAT + MAX_WORKERS + 3 * MAX_WORKERS, HEADER_WORDS); // heartbeats, then scratch records
     assert.equal(HEADER_BYTES, HEADER_WORDS * 4);
   });
 
@@ -120,6 +120,31 @@ describe('Ring', () => {
     assert.equal(ring.closed, false);
     Ring.attach(ring.location).close();
     assert.equal(ring.closed, true);
+  });
+
+  test('scratch records: a region offered to a seat is taken once, a worker records its own, and a ring made on given-back pages starts with none', T, () => {
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 8, shared: true });
+    const ring = Ring.create({ slotCount: 2, slotBytes: 64, memory });
+    const table = ring.words.slice(HEADER_WORDS);
+    assert.equal(ring.scratch(0), undefined);
+    ring.offerScratch(2, { start: 5 * PAGE_BYTES, bytes: 2 * PAGE_BYTES });
+    assert.deepEqual(ring.scratch(2), { start: 5 * PAGE_BYTES, bytes: 2 * PAGE_BYTES }, 'an offered region is recorded (the reader gives it back if no worker takes it)');
+    const worker = Ring.attach(ring.location);
+    assert.deepEqual(worker.takeScratch(2), { start: 5 * PAGE_BYTES, bytes: 2 * PAGE_BYTES });
+    assert.equal(worker.takeScratch(2), undefined, 'taken once: a worker replacing one that died does not get it too');
+    assert.equal(worker.takeScratch(1), undefined, 'nothing was offered to seat 1');
+    worker.recordScratch(2, { start: 9 * PAGE_BYTES, bytes: 3 * PAGE_BYTES });
+    worker.recordScratch(MAX_WORKERS - 1, { start: PAGE_BYTES, bytes: PAGE_BYTES });
+    assert.deepEqual(ring.scratch(2), { start: 9 * PAGE_BYTES, bytes: 3 * PAGE_BYTES });
+    assert.deepEqual(ring.scratch(MAX_WORKERS - 1), { start: PAGE_BYTES, bytes: PAGE_BYTES });
+    assert.equal(ring.heartbeat(2), 0, 'the heartbeats are untouched');
+    assert.throws(() => worker.recordScratch(0, { start: 100, bytes: PAGE_BYTES }), RangeError, 'regions are whole pages');
+    for (const seat of [MAX_WORKERS, -1, 1.5]) assert.throws(() => worker.recordScratch(seat, { start: 0, bytes: PAGE_BYTES }), RangeError);
+    assert.deepEqual(ring.words.slice(HEADER_WORDS), table, 'the slot table after the header is untouched');
+    // The same pages for a new ring (a store's next prefetch): the old records are gone.
+    const again = Ring.create({ slotCount: 2, slotBytes: 64, memory, at: ring.location.at });
+    assert.equal(again.scratch(2), undefined);
+    assert.equal(again.scratch(MAX_WORKERS - 1), undefined);
   });
 
   test('the ring survives memory.grow (kernel scratch): a new buffer, same slots', T, () => {
