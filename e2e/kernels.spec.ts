@@ -55,11 +55,13 @@ test('photos in a SharedStore go through the same chain in workers, read in plac
 test('prefetches made one after another on one store reuse the first one\'s ring pages and its workers\' scratch (its workers are known gone by their life locks)', async ({ page }) => {
   const r = await runCase(page, 'storeReusedAfterClose');
   for (const c of r.comparisons) expectMatchesReference(c);
-  expect(r.comparisons).toHaveLength(3 * photos.length);
+  expect(r.comparisons).toHaveLength(5 * photos.length);
   expect(r.grown[0]).toBeGreaterThanOrEqual(r.ringPages);
-  // The later ones: nothing. Their ring and their workers' scratch (params and the resized intermediate,
-  // 5 pages each) are the pages the one before gave back once its workers were known gone.
-  expect(r.grown.slice(1)).toEqual([0, 0]);
+  // The later ones: their ring, and their workers' scratch (params and the resized intermediate, 5 pages
+  // each), are pages an earlier one gave back once its workers were known gone. The store grows only for
+  // a worker of a seat that had no scratch yet (its worker computed nothing before): at most 5 pages a
+  // worker in all, not per prefetch.
+  expect(r.grown.slice(1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * 5);
 });
 
 test('real photos in batches (the short last group read first) match the reference, every group as views into the ring, stacked as one view', async ({ page }) => {

@@ -139,7 +139,7 @@ const cases = {
   },
 
   /**
-   * Three prefetches one after another on one store, each closed before the
+   * Five prefetches one after another on one store, each closed before the
    * next: how many pages the store grew by during each, next to a ring's.
    */
   async storeReusedAfterClose() {
@@ -148,7 +148,7 @@ const cases = {
     const maxBuffered = 4;
     const grown: number[] = [];
     const comparisons: Comparison[] = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 5; k++) {
       const before = store.memory.buffer.byteLength;
       const p = prefetch(pipeline(images), { workers: 2, maxBuffered, slotBytes, store });
       comparisons.push(...(await compareInOrder(p, decoded)));

@@ -80,10 +80,11 @@ function rebuild(plan: Plan, functions: ExposedFunctions, init: WorkerInit, ring
     functions: namedWriters(functions),
     kernel: (call, node) => {
       if (!k) throw new Error('worker: kernel runtime missing');
-      if (late?.has(node)) return lateKernel(call as never, k);
       // An input still on its way (an async step before the kernel) gives a promise of the output.
-      const f = (input: unknown): unknown =>
-        input instanceof Promise ? input.then((ready) => k.run(call as never, ready as never)) : k.run(call as never, input as never);
+      const f = late?.has(node)
+        ? lateKernel(call as never, k)
+        : (input: unknown): unknown =>
+            input instanceof Promise ? input.then((ready) => k.run(call as never, ready as never)) : k.run(call as never, input as never);
       Object.defineProperty(f, 'name', { value: call.kernel });
       return f;
     },

@@ -73,17 +73,20 @@ describe('kernels in prefetch workers', () => {
     };
     await pass(false);
     const afterFirst = pages();
-    for (let k = 0; k < 3; k++) await pass(false);
-    // Each worker's scratch (a page of params) is the one a worker of the prefetch before had.
-    assert.equal(pages() - afterFirst, 0, `three more prefetches grew the store by ${pages() - afterFirst} pages, not by a ring (${ring}) or scratch (${workers}) each`);
+    for (let k = 0; k < 4; k++) await pass(false);
+    // Each worker's scratch (a page of params) is one a worker of an earlier prefetch had: the store
+    // grows only for a worker of a seat that had none yet (one that computed nothing before, as the
+    // other did every element), so by a page a worker at most in all, not a page or two each time.
+    assert.ok(pages() - afterFirst <= workers, `four more prefetches grew the store by ${pages() - afterFirst} pages, not by a ring (${ring}) or scratch each`);
     const beforeKept = pages();
     const kept = await pass(true);
     const copy = kept!.value.data.slice();
     const afterKept = pages();
     await pass(false);
-    assert.equal(pages() - afterKept, ring, 'the prefetch after one closed with a lease out made a ring of new pages (its scratch was given back)');
+    const grown = pages() - afterKept;
+    assert.ok(grown >= ring && grown <= ring + workers, `the prefetch after one closed with a lease out made a ring of new pages (${grown} pages; its scratch was given back)`);
     assert.deepEqual(kept!.value.data, copy, 'the leased view still reads its own element after the next prefetch ran');
-    assert.equal(afterKept - beforeKept, 0, 'the prefetch that kept a lease reused the ring and scratch given back before it');
+    assert.ok(afterKept - beforeKept <= workers, 'the prefetch that kept a lease reused the ring given back before it');
     kept!.release();
   });
 
