@@ -34,6 +34,7 @@ export const builtinSpecs = {
       width: { type: 'number', integer: true, min: 1 },
       height: { type: 'number', integer: true, min: 1 },
     },
+    workspace: { perOutputColumn: 4 }, // each output column's source column and weight, worked out once a call
   },
   grayscale: {
     exports: { uint8: 'grayscale' },

@@ -95,6 +95,13 @@ function checkSpecs(name: string, specs: unknown): void {
     if (!s.output || !['uint8', 'float32', 'input'].includes(s.output.dtype as string)) {
       throw new TypeError(`registerKernels: kernel '${kernel}' needs output.dtype 'uint8', 'float32' or 'input'`);
     }
+    const workspace = (spec as { workspace?: unknown }).workspace;
+    if (workspace !== undefined) {
+      const w = workspace as Record<string, unknown> | null;
+      const bad = typeof w !== 'object' || w === null ||
+        Object.entries(w).some(([k, v]) => !['perOutputColumn', 'perOutputRow'].includes(k) || !(Number.isInteger(v) && (v as number) >= 0));
+      if (bad) throw new TypeError(`registerKernels: kernel '${kernel}': workspace must be { perOutputColumn?, perOutputRow? }, byte counts >= 0`);
+    }
   }
 }
 

@@ -203,7 +203,9 @@ export class KernelRuntime {
     for (const step of steps) {
       const out = outputShape(step.call.kernel, step.spec, step.options, shape);
       paramsAt.push(paramsBytes);
-      paramsBytes += align(4 * paramsLength(step.call.kernel, step.spec, step.options, shape.channels));
+      // The params block, then the kernel's workspace (types.ts KernelSpec.workspace).
+      const workspace = (step.spec.workspace?.perOutputColumn ?? 0) * out.width + (step.spec.workspace?.perOutputRow ?? 0) * out.height;
+      paramsBytes += align(4 * paramsLength(step.call.kernel, step.spec, step.options, shape.channels)) + align(workspace);
       kernels.push(this.loaded.get(step.call.module)!.exports[step.spec.exports[shape.dtype]!] as KernelExport);
       shapes.push(out);
       shape = { ...out, data: shape.data };

@@ -98,6 +98,14 @@ export interface KernelSpec {
     layout?: Layout | 'input' | { option: string };
   };
   options?: Record<string, OptionSpec>;
+  /**
+   * Bytes of workspace the kernel writes and reads during a call (a table it
+   * would otherwise work out again and again): this many per output column
+   * plus this many per output row. It follows the params block, at
+   * `params + 16 × ceil(4 × params count / 16)` (assembly/abi.ts
+   * `workspace`), in the caller's scratch.
+   */
+  workspace?: { perOutputColumn?: number; perOutputRow?: number };
 }
 
 /** The specs of every kernel a module exports, by kernel name. */

@@ -83,6 +83,13 @@ test('registration checks the module exports and the specs', async () => {
     name: 'TypeError', message: /kernel 'bad' needs exports/,
   });
   assert.throws(() => registerKernels('', wasm, specs), { name: 'TypeError' });
+  for (const workspace of [{ perOutputColumn: -4 }, { perOutputColumn: 1.5 }, { perPixel: 4 }, 4]) {
+    assert.throws(
+      () => registerKernels('bad-workspace', wasm, { invert: { ...specs.invert, workspace } } as never),
+      { name: 'TypeError', message: /kernel 'invert': workspace must be \{ perOutputColumn\?, perOutputRow\? \}/ },
+      JSON.stringify(workspace),
+    );
+  }
   registerKernels('late-broken', wasm, { gone: { exports: { uint8: 'not_there' }, output: { dtype: 'uint8' } } });
   await assert.rejects(loadKernels(), /module 'late-broken' has no export 'not_there'/);
 });
