@@ -80,19 +80,22 @@ export const SCRATCH_OWNED = 2;
 export const HEADER_WORDS = H_SCRATCH + 3 * MAX_WORKERS;
 export const HEADER_BYTES = HEADER_WORDS * 4;
 
+/** Throws unless `seat` is a worker's seat, 0 … MAX_WORKERS - 1 (`what` names the word it was for). */
+function checkSeat(seat: number, what: string): void {
+  if (!(Number.isInteger(seat) && seat >= 0 && seat < MAX_WORKERS)) {
+    throw new RangeError(`ring: ${what} seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
+  }
+}
+
 /** Word index of the heartbeat of the worker in `seat` (0 … MAX_WORKERS - 1). */
 export function heartbeatWord(seat: number): number {
-  if (!(Number.isInteger(seat) && seat >= 0 && seat < MAX_WORKERS)) {
-    throw new RangeError(`ring: heartbeat seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
-  }
+  checkSeat(seat, 'heartbeat');
   return H_HEARTBEAT + seat;
 }
 
 /** Word index of word `field` (SCRATCH_PAGE, SCRATCH_PAGES or SCRATCH_STATE) of `seat`'s scratch record. */
 export function scratchWord(seat: number, field: number): number {
-  if (!(Number.isInteger(seat) && seat >= 0 && seat < MAX_WORKERS)) {
-    throw new RangeError(`ring: scratch seat ${seat} is not in 0…${MAX_WORKERS - 1}`);
-  }
+  checkSeat(seat, 'scratch');
   return H_SCRATCH + 3 * seat + field;
 }
 

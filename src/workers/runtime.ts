@@ -21,7 +21,7 @@ import { adoptKernelModules } from '../kernels/registry.js';
 import type { KernelModule } from '../kernels/types.js';
 import { Ring, type RingLocation } from '../ring/ring.js';
 import { FAILED, READY, type Claim } from '../ring/slots.js';
-import { KIND_CLONE, KIND_ERROR, computeLate, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
+import { KIND_CLONE, KIND_ERROR, LateLeaf, computeLate, encodeError, encodedBytes, isTypedArray, plan as planEncoding, serializeError } from '../ring/codec.js';
 import { S_KIND } from '../ring/layout.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { callWriter, writerOf } from './writer.js';
@@ -277,7 +277,7 @@ function serveRequests(port: MessagePort, pipeline: () => Pipeline): void {
     }
     try {
       const transfer: Transferable[] = [];
-      const value = detachable(computeLate(await evaluate(pipeline(), m.index)), transfer);
+      const value = detachable(await evaluate(pipeline(), m.index), transfer);
       postValue(port, { type: 'result', ticket: m.ticket, value }, transfer);
     } catch (error) {
       post(port, { type: 'failure', ticket: m.ticket, error: serializeError(error) });
@@ -289,9 +289,15 @@ function serveRequests(port: MessagePort, pipeline: () => Pipeline): void {
  * The value with each typed array copied into a buffer of its own, and those
  * buffers to transfer. The copy is needed: the worker's pipeline may still
  * hold the original (a cache, a view into a source), and transferring that
- * would detach it under the worker's feet.
+ * would detach it under the worker's feet. A late kernel output (late.ts) is
+ * computed into a fresh array of its own, which needs no second copy.
  */
 function detachable(value: unknown, out: Transferable[], depth = 0): unknown {
+  if (value instanceof LateLeaf) {
+    const own = value.compute();
+    out.push(own.buffer as ArrayBuffer);
+    return own;
+  }
   if (isTypedArray(value)) {
     const own = value.slice();
     out.push(own.buffer as ArrayBuffer);
