@@ -34,7 +34,9 @@ export const builtinSpecs = {
       width: { type: 'number', integer: true, min: 1 },
       height: { type: 'number', integer: true, min: 1 },
     },
-    workspace: { perOutputColumn: 4 }, // each output column's source column and weight, worked out once a call
+    // Each output column's source offset and weights (8 bytes, worked out once a call), and two
+    // source rows blended horizontally (16 bytes a column each), kept while output rows reuse them.
+    workspace: { perOutputColumn: 40 },
   },
   grayscale: {
     exports: { uint8: 'grayscale' },
