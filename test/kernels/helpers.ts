@@ -33,8 +33,7 @@ export function keepChannels(image: ImageLike<Uint8Array>, channels: number): Im
   return { data: out, width: image.width, height: image.height, channels };
 }
 
-/** A small seeded PRNG; the seed is printed so a failure can be replayed. */
-/** mulberry32 that prints its seed, so a failing run can be replayed. */
+/** mulberry32 that prints its seed, so a failing run can be replayed (SEQRING_SEED=seed where a test reads it). */
 export function mulberry32(seed: number): () => number {
   console.log(`random seed was ${seed}`);
   return seededRandom(seed);
