@@ -59,6 +59,16 @@ export class Reader implements BackendEvents {
   private closedBy: { reason: unknown } | undefined;
   private leased = 0;
   private starvationCheck: ReturnType<typeof setTimeout> | undefined;
+  // Kept as entries change state, so that a read costs the same whatever the window's
+  // size (counting them anew each pump made maxBuffered 1024 five times slower than 16).
+  /** Entries in state 'queued'. */
+  private queued = 0;
+  /** Entries started and not yet consumed by a read (the read-ahead in flight or ready). */
+  private ahead = 0;
+  /** Queued entries someone waits for: they start first. */
+  private readonly waitedQueued = new Set<Entry>();
+  /** No queued entry nobody waits for has a lower index (where nextToStart looks from). */
+  private scanFrom = 0;
 
   constructor(private readonly options: ReaderOptions) {}
 
@@ -76,6 +86,7 @@ export class Reader implements BackendEvents {
     this.moveWindow(index);
     const entry = this.ensure(index);
     const p = new Promise<unknown>((resolve, reject) => entry.waiters.push({ lease, resolve, reject }));
+    if (entry.state === 'queued') this.waitedQueued.add(entry);
     if (entry.state === 'done') this.deliver(entry);
     else {
       this.pump();
@@ -105,6 +116,7 @@ export class Reader implements BackendEvents {
       return;
     }
     // A jump: restart the window, cancelling whatever nobody waits for or holds.
+    this.scanFrom = index;
     for (const entry of [...this.entries.values()]) {
       const wanted = entry.index >= index && entry.index <= last;
       if (!wanted && entry.waiters.length === 0 && entry.leases === 0) this.drop(entry);
@@ -117,12 +129,20 @@ export class Reader implements BackendEvents {
     if (!e) {
       e = { index, job: undefined, state: 'queued', outcome: undefined, waiters: [], leases: 0, consumed: false, deaths: 0 };
       this.entries.set(index, e);
+      this.queued++;
+      if (index < this.scanFrom) this.scanFrom = index;
     }
     return e;
   }
 
   private drop(entry: Entry): void {
     this.entries.delete(entry.index);
+    if (entry.state === 'queued') {
+      this.queued--;
+      this.waitedQueued.delete(entry);
+    } else if (!entry.consumed) {
+      this.ahead--;
+    }
     const job = entry.job;
     entry.job = undefined;
     if (!job) return;
@@ -138,26 +158,21 @@ export class Reader implements BackendEvents {
    */
   private pump(): void {
     if (this.closedBy) return;
+    const waited = this.waitedQueued.size > 0;
     let room = this.backend.room();
-    if (room === 0 && this.makeRoomForWaiters()) room = this.backend.room();
+    if (room === 0 && waited && this.makeRoomForWaiters()) room = this.backend.room();
     const batch = Math.max(1, this.options.maxBuffered >> 1);
-    let queued = 0;
-    let ahead = 0;
-    let waited = false;
     let polls: Job[] | undefined;
-    for (const e of this.entries.values()) {
-      if (e.state === 'queued') {
-        queued++;
-        if (e.waiters.length > 0) waited = true;
-      } else if (!e.consumed) ahead++;
-    }
     // Start read-ahead a batch at a time, unless so little is ahead that the reader might catch up.
-    const go = Math.min(room, queued) >= batch || ahead < batch;
+    const go = Math.min(room, this.queued) >= batch || this.ahead < batch;
     // Nothing may start (most pumps between batches): skip the search for what to start.
-    while (room > 0 && queued > 0 && (go || waited)) {
+    while (room > 0 && this.queued > 0 && (go || waited)) {
       const next = this.nextToStart();
       if (!next || (next.waiters.length === 0 && !go)) break;
       next.state = 'running';
+      this.queued--;
+      this.ahead++;
+      this.waitedQueued.delete(next);
       next.job = this.backend.start(next.index);
       room--;
       // Someone waits for it: wake a worker now, so it starts while this loop requests the read-ahead.
@@ -178,29 +193,31 @@ export class Reader implements BackendEvents {
    * slots: give up the farthest read-ahead element so the waited one can start.
    */
   private makeRoomForWaiters(): boolean {
-    let waiting = false;
     let victim: Entry | undefined;
     for (const e of this.entries.values()) {
-      if (e.state === 'queued' && e.waiters.length > 0) waiting = true;
-      else if (e.state !== 'queued' && e.waiters.length === 0 && e.leases === 0 && (!victim || e.index > victim.index)) victim = e;
+      if (e.state !== 'queued' && e.waiters.length === 0 && e.leases === 0 && (!victim || e.index > victim.index)) victim = e;
     }
-    if (!waiting || !victim) return false;
+    if (this.waitedQueued.size === 0 || !victim) return false;
     this.drop(victim);
     return true;
   }
 
+  /** The queued entry to start next: the lowest someone waits for, else the window's lowest. */
   private nextToStart(): Entry | undefined {
     let waited: Entry | undefined;
-    let ahead: Entry | undefined;
-    for (const e of this.entries.values()) {
-      if (e.state !== 'queued') continue;
-      if (e.waiters.length > 0) {
-        if (!waited || e.index < waited.index) waited = e;
-      } else if (!ahead || e.index < ahead.index) {
-        ahead = e;
+    for (const e of this.waitedQueued) if (!waited || e.index < waited.index) waited = e;
+    if (waited) return waited;
+    // Queued entries nobody waits for lie in the window (moveWindow drops the others), at or
+    // above scanFrom: look upward from there, and remember where the first one was.
+    const last = Math.min(this.options.length - 1, this.cursor + this.options.maxBuffered);
+    for (let k = Math.max(this.scanFrom, this.cursor); k <= last; k++) {
+      const e = this.entries.get(k);
+      if (e?.state === 'queued') {
+        this.scanFrom = k;
+        return e;
       }
     }
-    return waited ?? ahead;
+    return undefined;
   }
 
   /** Leases hold every slot and someone waits for another element: it could never come, so say so. */
@@ -226,7 +243,7 @@ export class Reader implements BackendEvents {
         `prefetch: all ${this.backend.capacityTotal} ring slots are held by leases, so element ${e.index} cannot be read; release leases or raise maxBuffered`,
       );
       for (const w of e.waiters.splice(0)) w.reject(error);
-      this.entries.delete(e.index);
+      this.drop(e);
     }
   }
 
@@ -241,7 +258,10 @@ export class Reader implements BackendEvents {
       this.pump();
       return;
     }
-    entry.consumed = true;
+    if (!entry.consumed) {
+      entry.consumed = true;
+      this.ahead--;
+    }
     // The waiters are out of the entry now: a value that cannot be read must still settle them.
     for (const w of waiters) {
       let value: unknown;
@@ -307,6 +327,10 @@ export class Reader implements BackendEvents {
       this.deliver(entry);
     } else {
       entry.state = 'queued';
+      this.ahead--; // it was running, so not consumed
+      this.queued++;
+      if (entry.waiters.length > 0) this.waitedQueued.add(entry);
+      if (entry.index < this.scanFrom) this.scanFrom = entry.index;
     }
     this.pump();
   }
@@ -325,6 +349,8 @@ export class Reader implements BackendEvents {
     this.closedBy = { reason };
     for (const e of this.entries.values()) for (const w of e.waiters.splice(0)) w.reject(reason);
     this.entries.clear();
+    this.waitedQueued.clear();
+    this.queued = this.ahead = 0;
     await this.backend.close(reason, this.leased > 0);
   }
 }
