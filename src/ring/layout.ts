@@ -54,6 +54,14 @@ export const H_LINGERER = 11;
  */
 export const H_NAPS = 12;
 /**
+ * The request log (slots.ts): how many requests the reader has logged
+ * (H_LOG_TAIL, written by the reader alone) and the log position workers
+ * take next (H_LOG_HEAD, moved by compareExchange). Both count on past 2^31
+ * and wrap; only their difference is read.
+ */
+export const H_LOG_HEAD = 13;
+export const H_LOG_TAIL = 14;
+/**
  * One heartbeat word per live worker, bumped by the worker while it runs its
  * loop: word H_HEARTBEAT + seat (a worker's seat is reused after it dies).
  */
@@ -122,6 +130,12 @@ export const S_META_BYTES = 6;
 export const S_DATA_AT = 7;
 /** The element index's bits above the low 32 (see S_INDEX). */
 export const S_INDEX_HIGH = 8;
+/**
+ * Entry p of the request log lives in the row of slot p mod slotCount (it
+ * names another slot, usually): the slot requested and its ticket.
+ */
+export const S_LOG_SLOT = 9;
+export const S_LOG_TICKET = 10;
 
 export const GUARD_BYTES = 16;
 export const GUARD_BYTE = 0xa5;

@@ -192,7 +192,7 @@ async function runSharedLoop(ring: Ring, init: WorkerInit, pipeline: Pipeline): 
     if (ring.closed) return;
     ring.beat(init.seat);
     const seen = ring.requestsSeen();
-    const claim = ring.slots.claimLowest(id);
+    const claim = ring.slots.claimNext(id);
     if (!claim) {
       if (ring.slots.linger(seen, LINGER_MS, id)) {
         lingered = true; // the reader woke nobody for this batch: share it once the element read is out

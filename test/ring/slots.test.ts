@@ -86,6 +86,52 @@ describe('slot table rows, one thread', () => {
     assert.equal(ring.slots.stillClaimed(a), true);
   });
 
+  test('row 2: claimNext claims in request order from the log, skipping requests withdrawn or renewed since', T, (t) => {
+    const ring = fresh(8); // a log of 8 entries: room for all 5 requests
+    const scan = t.mock.method(ring.slots, 'claimLowest');
+    ring.slots.request(0, 30);
+    ring.slots.request(1, 10);
+    ring.slots.request(2, 20);
+    ring.slots.request(3, 5);
+    ring.slots.cancel(3); // row 3: withdrawn
+    ring.slots.request(3, 6); // renewed: a new ticket, logged again
+    const order = [0, 1, 2, 3].map(() => ring.slots.claimNext(9)!);
+    assert.deepEqual(order.map((c) => c.index), [30, 10, 20, 6], 'the order requested, not the lowest index');
+    assert.deepEqual(order.map((c) => c.slot), [0, 1, 2, 3]);
+    assert.equal(order[3]!.ticket, ticketOf(ring.slots.load(3)));
+    assert.equal(scan.mock.callCount(), 0, 'no scan while the log had entries');
+    for (const c of order) assert.equal(ring.slots.holder(c.slot), 9);
+    assert.equal(ring.slots.claimNext(9), undefined, 'nothing left');
+    assert.equal(scan.mock.callCount(), 1, 'an empty log: one scan before giving up');
+  });
+
+  test('requests whose log entries were overwritten before any worker took them are claimed by the scan, lowest index first, once each', T, () => {
+    const ring = fresh(2); // a log of 2 entries
+    ring.slots.request(0, 1); // entry 0
+    ring.slots.request(1, 2); // entry 1
+    ring.slots.cancel(1);
+    ring.slots.request(1, 3); // entry 2 overwrites entry 0: slot 0's request is in the log no more
+    ring.slots.cancel(1);
+    ring.slots.request(1, 4); // entry 3
+    const logged = ring.slots.claimNext(1)!;
+    assert.equal(logged.index, 4, 'the oldest entry still there that stands');
+    const scanned = ring.slots.claimNext(1)!;
+    assert.equal(scanned.index, 1, 'the overwritten request, by the scan');
+    assert.equal(ring.slots.claimNext(1), undefined);
+    ring.slots.finish(logged, READY);
+    ring.slots.finish(scanned, READY);
+    // The log keeps working after the wrap: more than a lap of requests, claimed in order.
+    const got: number[] = [];
+    for (let k = 0; k < 7; k++) {
+      for (const s of [0, 1]) if (stateOf(ring.slots.load(s)) !== FREE) ring.slots.free(s);
+      ring.slots.request(k % 2, 100 + k);
+      const c = ring.slots.claimNext(1)!;
+      ring.slots.finish(c, READY);
+      got.push(c.index);
+    }
+    assert.deepEqual(got, [100, 101, 102, 103, 104, 105, 106]);
+  });
+
   test('claimLowest takes nothing but REQUESTED slots', T, () => {
     for (const s of [FREE, CLAIMED, READY, FAILED, STALE] as const) {
       const { ring } = slotIn(s);
