@@ -18,6 +18,10 @@
  * into its slot), and with `largeInto`, the same values from a writer
  * (`writesInto`) that the runtime hands the slot itself.
  *
+ * The small case is also read through a window of WIDE_WINDOW elements,
+ * interleaved with the usual 16: what one read costs must not grow with the
+ * window (it did: a window of 1024 ran about a fifth as fast as one of 16).
+ *
  * Seqring and baseline runs are interleaved (ROUNDS rounds, medians reported)
  * because the machine is shared and noisy.
  */
@@ -33,6 +37,8 @@ const ROUNDS = 3;
 /** Target duration of one timed pass. */
 const PASS_SECONDS = 1.5;
 const MAX_BUFFERED = 16;
+/** The wide window the small case is also read through. */
+const WIDE_WINDOW = 1024;
 const SMALL = 256;
 const LARGE = 150528; // 224 × 224 × 3 float32 (bench.worker.ts `largeInto` has it built in)
 /** Float32 holds every integer up to 2^24 exactly: the per-element check needs that. */
@@ -69,8 +75,8 @@ function elements(n: number, floats: number, maker: Maker): Seq<Float32Array> {
 }
 
 /** A prefetch of `elements(n, floats, maker)`, warmed up as the header says. */
-async function openFilled(n: number, floats: number, workers = 2, maker: Maker = 'plain'): Promise<PrefetchedSeq<Float32Array>> {
-  const p = prefetch(elements(n, floats, maker), { workers, maxBuffered: MAX_BUFFERED });
+async function openFilled(n: number, floats: number, workers = 2, maker: Maker = 'plain', maxBuffered = MAX_BUFFERED): Promise<PrefetchedSeq<Float32Array>> {
+  const p = prefetch(elements(n, floats, maker), { workers, maxBuffered });
   if (p.transport !== 'shared') console.warn(`bench prefetch: transport is ${p.transport}, not shared`);
   const last = await p.get(n - 1);
   if (last[0] !== n - 1) throw new Error(`bench prefetch: warm-up element ${n - 1} arrived wrong (${last[0]})`);
@@ -94,8 +100,8 @@ async function timedPass(p: PrefetchedSeq<Float32Array>, floats: number): Promis
 }
 
 /** One fresh prefetch, `passes` timed passes (rates in elements/s). */
-async function seqringPasses(n: number, floats: number, passes: number, maker: Maker = 'plain'): Promise<number[]> {
-  const p = await openFilled(n, floats, 2, maker);
+async function seqringPasses(n: number, floats: number, passes: number, maker: Maker = 'plain', maxBuffered = MAX_BUFFERED): Promise<number[]> {
+  const p = await openFilled(n, floats, 2, maker, maxBuffered);
   try {
     const rates: number[] = [];
     for (let k = 0; k < passes; k++) rates.push(await timedPass(p, floats));
@@ -135,6 +141,24 @@ async function throughput(label: string, floats: number, transfer: boolean, pass
     );
   }
   return { seqring, written, comlink };
+}
+
+/** The small case through windows of MAX_BUFFERED and WIDE_WINDOW elements, interleaved: one pass each per round. */
+async function windowWidth(report: Report): Promise<void> {
+  const n = await passSize(async (k) => (await seqringPasses(k, SMALL, 1, 'plain', WIDE_WINDOW))[0], { seconds: PASS_SECONDS, max: MAX_N, guess: 20_000, min: 4 * WIDE_WINDOW });
+  const narrow: number[] = [];
+  const wide: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    narrow.push((await seqringPasses(n, SMALL, 1))[0]!);
+    wide.push((await seqringPasses(n, SMALL, 1, 'plain', WIDE_WINDOW))[0]!);
+    console.log(`bench prefetch: window round ${round + 1}/${ROUNDS}: maxBuffered ${MAX_BUFFERED} ${narrow.at(-1)!.toFixed(0)} per s, ${WIDE_WINDOW} ${wide.at(-1)!.toFixed(0)} per s (n = ${n})`);
+  }
+  report(
+    'prefetch.small.seqring_window_1024_per_s',
+    median(wide),
+    `elements/s, Float32Array(256), 2 workers, one full pass after warm-up, for await, maxBuffered ${WIDE_WINDOW} (median of ${ROUNDS})`,
+  );
+  report('prefetch.small.window_1024_over_16', median(wide) / median(narrow), `ratio of the medians, maxBuffered ${WIDE_WINDOW} against ${MAX_BUFFERED} in the same rounds`);
 }
 
 /** Latency of random `get`s (a restart of the window each time). */
@@ -235,6 +259,8 @@ export async function run(report: Report): Promise<void> {
     median(small.seqring.map(([a, b]) => b / a)),
     `pass 2 / pass 1 throughput of one prefetch (small case; pass 1 after warm-up), median of ${ROUNDS}`,
   );
+
+  await windowWidth(report);
 
   const large = await throughput('large', LARGE, true, 1, true);
   const largeUnit = 'elements/s, Float32Array(150528), 2 workers, one full pass after warm-up';

@@ -33,6 +33,8 @@ export class SlotJobs {
   private readonly bySlot: (Job | undefined)[] = [];
   /** Slots the reader gave up on while a worker still held them (STALE): not free until the worker lets go. */
   private readonly staleSlots = new Set<number>();
+  /** Slots neither a job nor a stale claim holds, last freed on top (a request takes one without looking at every slot). */
+  private readonly freeSlots: number[] = [];
   /** Slot jobs the reader waits for (polled while unsettled): only their publications wake the watch loop. */
   private readonly awaited = new Set<SlotJob>();
   /**
@@ -59,6 +61,7 @@ export class SlotJobs {
     private readonly poison: boolean,
   ) {
     for (let s = 0; s < ring.slotCount; s++) this.bySlot.push(undefined);
+    for (let s = ring.slotCount - 1; s >= 0; s--) this.freeSlots.push(s);
   }
 
   /** Jobs in slots. */
@@ -81,8 +84,7 @@ export class SlotJobs {
   }
 
   private freeSlot(): number {
-    for (let s = 0; s < this.ring.slotCount; s++) if (!this.bySlot[s] && !this.staleSlots.has(s)) return s;
-    return -1;
+    return this.freeSlots.pop() ?? -1;
   }
 
   /** Requests a slot for `job`; workers hear of it at the backend's next flush. */
@@ -149,7 +151,8 @@ export class SlotJobs {
     if (!r) return;
     this.jobs.delete(job);
     this.bySlot[r.slot] = undefined;
-    if (!this.ring.slots.cancel(r.slot)) this.staleSlots.add(r.slot); // rows 3, 6, 9, 10
+    if (this.ring.slots.cancel(r.slot)) this.freeSlots.push(r.slot); // rows 3, 9, 10
+    else this.staleSlots.add(r.slot); // row 6
   }
 
   take(job: Job, copy: boolean): unknown {
@@ -168,6 +171,7 @@ export class SlotJobs {
     // The option, not ring.poison: same value, without an atomic load per element.
     if (this.poison) this.ring.poisonData(r.slot);
     this.ring.slots.free(r.slot); // rows 9, 10
+    this.freeSlots.push(r.slot);
   }
 
   /**
@@ -178,6 +182,7 @@ export class SlotJobs {
     const e = planEncoding(value);
     if (e.kind === KIND_CLONE || encodedBytes(e) > this.ring.slotBytes) return false;
     const slot = this.freeSlot();
+    if (slot < 0) return false; // none free (not so for the first element, which this is for): it stays a message
     this.ring.writeEncoded(slot, e);
     const ticket = this.ring.slots.placeReady(slot, job.index);
     this.bySlot[slot] = job;
@@ -205,6 +210,7 @@ export class SlotJobs {
       // A live worker frees the stale slot itself when it finishes (row 7); row 8 is only for dead ones.
       if (stateOf(ring.slots.load(s)) === FREE) {
         this.staleSlots.delete(s);
+        this.freeSlots.push(s);
         freed = true;
       }
     }
