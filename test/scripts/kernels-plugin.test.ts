@@ -36,12 +36,13 @@ test('the dev server builds the kernels at start, rebuilds them (and reloads the
   const outFile = path.join(dir, 'out', 'kernels.wasm');
   await cp(path.join(repoRoot, 'assembly'), assemblyDir, { recursive: true });
   const sent: { type: string }[] = [];
+  const plugin = kernelsPlugin({ assemblyDir, outFile });
   const server = await createServer({
     configFile: false,
     root: dir,
     logLevel: 'silent',
     server: { middlewareMode: true },
-    plugins: [kernelsPlugin({ assemblyDir, outFile })],
+    plugins: [plugin],
   });
   try {
     server.ws.send = ((payload: { type: string }) => void sent.push(payload)) as typeof server.ws.send;
@@ -71,6 +72,9 @@ test('the dev server builds the kernels at start, rebuilds them (and reloads the
     await until(() => sent.filter((m) => m.type === 'full-reload').length > reloads, 'the reload after the mend');
   } finally {
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    // Removing `dir` failed once with ENOTEMPTY: something still wrote into it. Wait for any
+    // kernel build still queued, and let rm retry while the dev server's own writes end.
+    await plugin.api.settled();
+    await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 });
