@@ -12,6 +12,7 @@ import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, seedFromEnv } from '../helpers/workers.js';
 import { assertSameImage, imagesInAStore, randomImages } from '../kernels/helpers.js';
+import { assertFailsAsOnMainThread, mainThreadError } from '../helpers/errors.js';
 
 const T = { timeout: 60_000 };
 const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -147,26 +148,11 @@ describe('batches of kernel outputs in prefetch workers', () => {
     const images: ImageLike<Uint8Array>[] = randomImages(12, 8, 8, 3);
     images[6] = { data: new Uint8Array(10), width: 8, height: 8, channels: 3 }; // too short
     const groups = batch(smap(normalize(OPTIONS), seq(images)), 4);
-    let mainError: Error | undefined;
-    try {
-      groups.get(1);
-    } catch (error) {
-      mainError = error as Error;
-    }
-    assert.ok(mainError, 'the main thread fails group 1');
+    const main = mainThreadError(groups, 1, 'group 1');
     const p = prefetch(groups, { workers: 2 });
     try {
       // Prefetch names the group (as for any element); its cause is the worker's error for the image.
-      await assert.rejects(p.get(1), (e: Error) => {
-        assert.equal(e.name, 'EvaluationError');
-        assert.equal((e as { index?: number }).index, 1);
-        const cause = e.cause as Error & { index?: number };
-        assert.equal(cause.name, 'EvaluationError');
-        assert.equal(cause.index, 6);
-        assert.match(cause.message, /normalize/);
-        assert.equal(cause.message, mainError!.message);
-        return true;
-      });
+      await assertFailsAsOnMainThread(p.get(1), { index: 1, causeIndex: 6, pattern: /normalize/, main });
       assertSameGroup(await p.get(2), groups.get(2), 'group 2');
       assertSameGroup(await p.get(0), groups.get(0), 'group 0');
     } finally {

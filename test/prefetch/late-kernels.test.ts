@@ -17,6 +17,7 @@ import * as reference from '../../src/kernels/reference.js';
 import type { ImageLike } from '../../src/kernels/types.js';
 import { fixtureFunctions, mulberry32, seedFromEnv } from '../helpers/workers.js';
 import { assertSameImage, imagesInAStore, randomImages } from '../kernels/helpers.js';
+import { assertFailsAsOnMainThread, mainThreadError } from '../helpers/errors.js';
 
 const T = { timeout: 60_000 };
 const OPTIONS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -181,26 +182,11 @@ describe('kernel outputs inside larger elements, in prefetch workers', () => {
     const sources: ImageLike<Uint8Array>[] = randomImages(8, 8, 8, 3);
     sources[5] = { data: new Uint8Array(10), width: 8, height: 8, channels: 3 }; // too short
     const pairs = collate([smap(normalize(OPTIONS), seq(sources)), arange(8)]);
-    let mainError: Error | undefined;
-    try {
-      pairs.get(5);
-    } catch (error) {
-      mainError = error as Error;
-    }
-    assert.ok(mainError, 'the main thread fails element 5');
+    const main = mainThreadError(pairs, 5, 'element 5');
     const p = prefetch(pairs, { workers: 2, maxBuffered: 2 });
     try {
       // Prefetch names the element (as for any element); its cause is the worker's error, the main thread's.
-      await assert.rejects(p.get(5), (e: Error) => {
-        assert.equal(e.name, 'EvaluationError');
-        assert.equal((e as { index?: number }).index, 5);
-        const cause = e.cause as Error & { index?: number };
-        assert.equal(cause.name, 'EvaluationError');
-        assert.equal(cause.index, 5);
-        assert.match(cause.message, /normalize: image data has 10 values/);
-        assert.equal(cause.message, mainError!.message);
-        return true;
-      });
+      await assertFailsAsOnMainThread(p.get(5), { index: 5, causeIndex: 5, pattern: /normalize: image data has 10 values/, main });
       for (const i of [4, 6, 0]) assertSameElement(await p.get(i), pairs.get(i), `element ${i}`);
     } finally {
       await p.close();
