@@ -70,12 +70,11 @@ export class SlotJobs {
   }
 
   /**
-   * Slots not free. A slot is taken by exactly one of: a job (`jobs`, recorded
-   * in `bySlot`) or a stale claim (`staleSlots`); the two never share a slot.
-   * Counting them spares a scan per pump.
+   * Slots not free: each is held by a job (`jobs`, recorded in `bySlot`) or a
+   * stale claim (`staleSlots`); every other slot is on `freeSlots`.
    */
   get taken(): number {
-    return this.jobs.size + this.staleSlots.size;
+    return this.ring.slotCount - this.freeSlots.length;
   }
 
   /** The backend closed: nothing settles or frees any more. */
