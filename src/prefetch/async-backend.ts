@@ -41,10 +41,11 @@ export class AsyncBackend implements Backend {
 
   randomReads(): void {} // nothing here sleeps between reads
 
-  start(index: number): Job {
+  start(index: number, waited: boolean): Job {
     const job: Job = { index, token: this.nextToken++ };
     this.jobs.set(job, { cancelled: false });
-    this.waiting.push(job);
+    if (waited) this.waiting.unshift(job); // a read waits for it: before the read-ahead started earlier
+    else this.waiting.push(job);
     this.run();
     return job;
   }

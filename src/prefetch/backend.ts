@@ -45,7 +45,8 @@ export interface Backend {
   flush(): void;
   /** How many elements the backend can hold at once (ring slots, or elements in flight). */
   readonly capacityTotal: number;
-  start(index: number): Job;
+  /** Starts element `index`; `waited`: a read waits for it, so it goes before elements started earlier. */
+  start(index: number, waited: boolean): Job;
   /**
    * Whether the reader now reads at random (its last read restarted the
    * window) or steps forward. A backend may keep an evaluator ready for the

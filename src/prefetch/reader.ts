@@ -173,7 +173,7 @@ export class Reader implements BackendEvents {
       this.queued--;
       this.ahead++;
       this.waitedQueued.delete(next);
-      next.job = this.backend.start(next.index);
+      next.job = this.backend.start(next.index, next.waiters.length > 0);
       room--;
       // Someone waits for it: wake a worker now, so it starts while this loop requests the read-ahead.
       if (next.waiters.length > 0) {

@@ -86,11 +86,14 @@ export class SlotJobs {
     return this.freeSlots.pop() ?? -1;
   }
 
-  /** Requests a slot for `job`; workers hear of it at the backend's next flush. */
-  start(job: Job): void {
+  /**
+   * Requests a slot for `job`; workers hear of it at the backend's next flush.
+   * `urgent`: workers take it before the requests made earlier (slots.ts).
+   */
+  start(job: Job, urgent = false): void {
     const slot = this.freeSlot();
     if (slot < 0) throw new Error('prefetch: no free slot although room() counted one'); // the invariant in `taken` broke
-    const ticket = this.ring.slots.request(slot, job.index); // row 1 (announced by flush)
+    const ticket = this.ring.slots.request(slot, job.index, urgent); // row 1 (announced by flush)
     this.bySlot[slot] = job;
     this.jobs.set(job, { slot, ticket });
   }

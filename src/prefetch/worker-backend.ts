@@ -184,10 +184,10 @@ export class WorkerBackend implements Backend {
     this.ring?.slots.setRandomReads(random);
   }
 
-  start(index: number): Job {
+  start(index: number, waited: boolean): Job {
     const job: Job = { index, token: this.nextToken++ };
     if (this.slotJobs) {
-      this.slotJobs.start(job);
+      this.slotJobs.start(job, waited);
       this.announce = true;
     } else {
       if (this.transport === 'shared') this.sizing = true;

@@ -62,6 +62,13 @@ export const H_NAPS = 12;
 export const H_LOG_HEAD = 13;
 export const H_LOG_TAIL = 14;
 /**
+ * Slot + 1 of the request workers take before the log's, or 0 (slots.ts):
+ * the element the reader waits for, which may be logged behind read-ahead
+ * (say, requested again after its worker died). Set by the reader, taken
+ * (set to 0) by compareExchange.
+ */
+export const H_URGENT = 15;
+/**
  * One heartbeat word per live worker, bumped by the worker while it runs its
  * loop: word H_HEARTBEAT + seat (a worker's seat is reused after it dies).
  */

@@ -11,11 +11,13 @@
  *
  * | # | from      | actor  | Atomics op                        | to        | when                                             |
  * |---|-----------|--------|-----------------------------------|-----------|--------------------------------------------------|
- * | 1 | FREE      | reader | store (ticket+1); log it; add+    | REQUESTED | the window wants element S_INDEX (one add+notify |
- * |   |           |        |   notify REQ once per batch (`an- |           | wakes workers for a whole batch of requests)     |
+ * | 1 | FREE      | reader | store (ticket+1); log it (and in  | REQUESTED | the window wants element S_INDEX (one add+notify |
+ * |   |           |        |   H_URGENT if waited for); add+   |           | wakes workers for a whole batch of requests)     |
+ * |   |           |        |   notify REQ once per batch (`an- |           |                                                  |
  * |   |           |        |   nounce`; none while one lingers)|           |                                                  |
- * | 2 | REQUESTED | worker | compareExchange                   | CLAIMED   | a worker takes the request: the next one logged, |
- * |   |           |        |                                   |           | else the lowest index (see the request log)      |
+ * | 2 | REQUESTED | worker | compareExchange                   | CLAIMED   | a worker takes the request: the urgent one, else |
+ * |   |           |        |                                   |           | the next logged, else the lowest index (see the  |
+ * |   |           |        |                                   |           | request log)                                     |
  * | 3 | REQUESTED | reader | compareExchange                   | FREE      | the window moved before any worker took it       |
  * | 4 | CLAIMED   | worker | compareExchange, add EVT (+notify | READY     | the value is in the slot                         |
  * |   |           |        |   if awaited, see H_WAKE_SLOT)    |           |                                                  |
@@ -64,6 +66,15 @@
  * requests are found by the scan workers make, lowest index first, whenever
  * the log has nothing for them, before they sleep.
  *
+ * One request may jump the log: the reader names the slot of an element it
+ * waits for in H_URGENT when it requests it, and a worker looking for work
+ * takes that word first (compareExchange to 0, then claims the slot if it is
+ * REQUESTED). Without it, an element requested again after its worker died
+ * waited behind all the read-ahead logged before it. One word, so a second
+ * waited request made before a worker took the first leaves the first to the
+ * log's order; the log entry of a request taken as urgent finds it CLAIMED
+ * and is skipped, as a withdrawn one is.
+ *
  * Random reads (H_RANDOM_READS) each restart the window, and a sleeping
  * worker takes a wake-up (tens of µs here) to start the element read. So
  * while the reader reads at random, one idle worker lingers: it spins on
@@ -77,7 +88,7 @@
  * sees no lingerer sees the sleeper.
  */
 import {
-  H_CLOSED, H_EVENTS, H_LINGERER, H_LOG_HEAD, H_LOG_TAIL, H_NAPS, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_WAKE_SLOT,
+  H_CLOSED, H_EVENTS, H_LINGERER, H_LOG_HEAD, H_LOG_TAIL, H_NAPS, H_RANDOM_READS, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_URGENT, H_WAKE_SLOT,
   S_INDEX, S_INDEX_HIGH, S_LOG_SLOT, S_LOG_TICKET, S_STATE, S_WORKER, WAKE_ANY, WAKE_NONE, slotWord,
 } from './layout.js';
 
@@ -131,8 +142,12 @@ export class SlotTable {
 
   // ---- reader side ----------------------------------------------------------
 
-  /** Row 1: FREE → REQUESTED for element `index`. The slot must be FREE (the reader owns it). */
-  request(slot: number, index: number): number {
+  /**
+   * Row 1: FREE → REQUESTED for element `index`. The slot must be FREE (the
+   * reader owns it). `urgent`: the reader waits for it, so workers take it
+   * before the requests logged earlier.
+   */
+  request(slot: number, index: number, urgent = false): number {
     const at = slotWord(slot, S_STATE);
     const before = Atomics.load(this.words, at);
     if (stateOf(before) !== FREE) throw new Error(`ring: request of slot ${slot} in state ${STATE_NAMES[stateOf(before)]}`);
@@ -146,6 +161,7 @@ export class SlotTable {
     Atomics.store(this.words, slotWord(entry, S_LOG_TICKET), ticket);
     this.logged = (this.logged + 1) | 0;
     Atomics.store(this.words, H_LOG_TAIL, this.logged);
+    if (urgent) Atomics.store(this.words, H_URGENT, slot + 1);
     return ticket;
   }
 
@@ -316,8 +332,13 @@ export class SlotTable {
 
   // ---- worker side ----------------------------------------------------------
 
-  /** Row 2: claims the next logged request still standing, else (the log has none) the lowest REQUESTED index. */
+  /**
+   * Row 2: claims the urgent request if one stands, else the next logged
+   * request still standing, else (the log has none) the lowest REQUESTED index.
+   */
   claimNext(worker: number): Claim | undefined {
+    const urgent = this.claimUrgent(worker);
+    if (urgent) return urgent;
     const n = this.slotCount;
     for (;;) {
       const head = Atomics.load(this.words, H_LOG_HEAD);
@@ -336,6 +357,18 @@ export class SlotTable {
       if (claim) return claim;
       // withdrawn or renewed since it was logged: the next entry
     }
+  }
+
+  /** Row 2 for the slot named in H_URGENT, if a request stands in it; the word is cleared either way. */
+  private claimUrgent(worker: number): Claim | undefined {
+    const named = Atomics.load(this.words, H_URGENT);
+    if (named === 0 || Atomics.compareExchange(this.words, H_URGENT, named, 0) !== named) return undefined;
+    const slot = named - 1;
+    if (!(slot >= 0 && slot < this.slotCount)) return undefined;
+    const w = this.load(slot);
+    // The request standing in the slot now: the urgent one, or one the reader made in its
+    // place since (which at worst goes ahead of its turn once).
+    return stateOf(w) === REQUESTED ? this.claim(slot, ticketOf(w), worker) : undefined;
   }
 
   /** Row 2 for one slot: REQUESTED under `ticket` → CLAIMED by `worker`, or undefined if it is not. */

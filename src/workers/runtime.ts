@@ -3,7 +3,8 @@
  * evaluate the elements the reader requests.
  *
  * Shared transport: a loop claims REQUESTED slots in the order the reader
- * requested them (its request log; the lowest index when the log has none),
+ * requested them (its request log; the element it waits for first; the
+ * lowest index when the log has none),
  * evaluates, writes the value into the slot and publishes it (slots.ts rows
  * 2, 4, 5, 7). When there is nothing to claim it blocks in `Atomics.wait` on
  * the request counter with a finite timeout, and every timeout yields to the

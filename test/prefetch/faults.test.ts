@@ -98,6 +98,24 @@ describe('prefetch worker deaths', () => {
     }
   });
 
+  test('the element read is computed again before the read-ahead requested while it was being computed the first time', T, async () => {
+    const { fns } = fixtureFunctions();
+    const deaths = new Int32Array(new SharedArrayBuffer(4));
+    const order = new Int32Array(new SharedArrayBuffer(4 * 64));
+    // One worker, a window of 8, elements of 20 ms; element 0 kills the worker the first time.
+    // The read-ahead 1… is requested behind 0, so element 0's second request comes after it.
+    const s = smap(fns.loggedDieOn, arange(40), repeat(0), repeat(deaths), repeat(order), repeat(20));
+    const p = prefetch(s, { workers: 1, maxBuffered: 8, slotBytes: 64 });
+    try {
+      assert.equal((await within(20_000, p.get(0), 'element 0'))[0], 0);
+      const log = [...order.subarray(1, 1 + Math.min(Atomics.load(order, 0), order.length - 1))];
+      assert.equal(Atomics.load(deaths, 0), 2, 'element 0 killed the first worker, then succeeded');
+      assert.deepEqual(log.slice(0, 2), [0, 0], `the replacement computed element 0 first (evaluation order: ${log.join(' ')})`);
+    } finally {
+      await p.close();
+    }
+  });
+
   for (const ring of ['sized by the first element', 'there from the start'] as const) test(`an element that kills its worker three times fails with an EvaluationError saying so; others still read (ring ${ring})`, T, async () => {
     const { fns } = fixtureFunctions();
     const deaths = new Int32Array(new SharedArrayBuffer(4));

@@ -139,9 +139,12 @@ export async function runReader(o: ReaderOptions): Promise<ReaderState> {
       if (r.out.has(s) || r.stale.has(s)) continue;
       assert.equal(stateOf(slots.load(s)), FREE, `slot ${s} is the reader's, so FREE`);
       if (random() < 0.3) continue;
-      const index = r.retry.length > 0 ? r.retry.shift()! : next < o.elements ? next++ : -1;
+      const again = r.retry.length > 0;
+      const index = again ? r.retry.shift()! : next < o.elements ? next++ : -1;
       if (index < 0) break;
-      const ticket = slots.request(s, index);
+      // Urgent (H_URGENT, as for an element read): every retry, and a tenth of the rest, so
+      // workers race for the urgent word as well as for log entries and the scan.
+      const ticket = slots.request(s, index, again || random() < 0.1);
       r.out.set(s, { index, ticket });
       requested++;
     }

@@ -11,7 +11,7 @@ import { SharedStore } from '../../src/ring/store.js';
 import {
   CLAIMED, FAILED, FREE, READY, REQUESTED, STALE, STATE_NAMES, stateOf, ticketOf, type SlotState,
 } from '../../src/ring/slots.js';
-import { H_EVENTS, H_LINGERER, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, S_INDEX, S_STATE, slotWord } from '../../src/ring/layout.js';
+import { H_EVENTS, H_LINGERER, H_READER_WAITING, H_REQUESTS, H_SLEEPERS, H_URGENT, S_INDEX, S_STATE, slotWord } from '../../src/ring/layout.js';
 import { mulberry32, seedFromEnv } from '../helpers/workers.js';
 import { checkRun, exited, key, newLog, protocolWorker, readLog, runReader } from './protocol-reader.js';
 
@@ -103,6 +103,32 @@ describe('slot table rows, one thread', () => {
     for (const c of order) assert.equal(ring.slots.holder(c.slot), 9);
     assert.equal(ring.slots.claimNext(9), undefined, 'nothing left');
     assert.equal(scan.mock.callCount(), 1, 'an empty log: one scan before giving up');
+  });
+
+  test('row 2: an urgent request (one the reader waits for) is claimed before those logged ahead of it, then the log goes on in order', T, () => {
+    const ring = fresh(8);
+    ring.slots.request(0, 11);
+    ring.slots.request(1, 12);
+    ring.slots.request(2, 13);
+    ring.slots.request(3, 10, true); // requested again after its worker died, say: behind 11…13 in the log
+    assert.equal(Atomics.load(ring.words, H_URGENT), 3 + 1, 'the word names the slot');
+    const order = [0, 1, 2, 3].map(() => ring.slots.claimNext(9)!);
+    assert.deepEqual(order.map((c) => c.index), [10, 11, 12, 13], 'the urgent one first; its log entry is skipped later');
+    assert.equal(order[0]!.ticket, ticketOf(ring.slots.load(3)));
+    assert.equal(Atomics.load(ring.words, H_URGENT), 0, 'taken: the word is clear');
+    assert.equal(ring.slots.claimNext(9), undefined, 'nothing claimed twice');
+  });
+
+  test('an urgent request withdrawn before any worker took it claims nothing; the word is cleared and the log still serves', T, () => {
+    const ring = fresh(4);
+    ring.slots.request(0, 5);
+    ring.slots.request(1, 4, true);
+    ring.slots.cancel(1); // row 3: withdrawn
+    const c = ring.slots.claimNext(2)!;
+    assert.deepEqual([c.slot, c.index], [0, 5]);
+    assert.deepEqual(state(ring, 1), ['FREE', 1], 'the withdrawn slot stays FREE');
+    assert.equal(Atomics.load(ring.words, H_URGENT), 0);
+    assert.equal(ring.slots.claimNext(2), undefined);
   });
 
   test('requests whose log entries were overwritten before any worker took them are claimed by the scan, lowest index first, once each', T, () => {
