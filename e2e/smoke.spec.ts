@@ -67,10 +67,25 @@ test('the landing page says whether it is cross-origin isolated', async ({ page 
   await expect(page.locator('#isolation')).toHaveText(/cross-origin isolated: no/);
 });
 
+test('the landing page logs no errors', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(`${isolatedURL}/`, { waitUntil: 'networkidle' });
+  await expect(page.locator('#isolation')).toHaveText(/cross-origin isolated: yes/);
+  expect(errors).toEqual([]);
+});
+
 for (const demo of ['preview', 'images']) {
-  test(`the ${demo} demo page loads its module without errors`, async ({ page }) => {
+  test(`the ${demo} demo page loads its module without errors, and logs none`, async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    // A console error counts too: a missing resource (such as a favicon) shows there only.
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     await page.goto(`${isolatedURL}/demo/${demo}.html`);
     await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true');
     expect(errors).toEqual([]);
