@@ -129,10 +129,17 @@ export class Reader implements BackendEvents {
     if (!e) {
       e = { index, job: undefined, state: 'queued', outcome: undefined, waiters: [], leases: 0, consumed: false, deaths: 0 };
       this.entries.set(index, e);
-      this.queued++;
-      if (index < this.scanFrom) this.scanFrom = index;
+      this.enqueue(e);
     }
     return e;
+  }
+
+  /** Puts `entry` in state 'queued' and counts it there: a new entry, or one whose worker was lost. */
+  private enqueue(entry: Entry): void {
+    entry.state = 'queued';
+    this.queued++;
+    if (entry.waiters.length > 0) this.waitedQueued.add(entry);
+    if (entry.index < this.scanFrom) this.scanFrom = entry.index;
   }
 
   private drop(entry: Entry): void {
@@ -326,11 +333,8 @@ export class Reader implements BackendEvents {
       };
       this.deliver(entry);
     } else {
-      entry.state = 'queued';
       this.ahead--; // it was running, so not consumed
-      this.queued++;
-      if (entry.waiters.length > 0) this.waitedQueued.add(entry);
-      if (entry.index < this.scanFrom) this.scanFrom = entry.index;
+      this.enqueue(entry);
     }
     this.pump();
   }
