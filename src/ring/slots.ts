@@ -156,7 +156,7 @@ export class SlotTable {
     // publish: the index is visible before the request is.
     Atomics.store(this.words, at, word(REQUESTED, ticket));
     // Then log it: a worker that takes the entry finds the request in place.
-    const entry = ((this.logged % this.slotCount) + this.slotCount) % this.slotCount;
+    const entry = this.logRow(this.logged);
     Atomics.store(this.words, slotWord(entry, S_LOG_SLOT), slot);
     Atomics.store(this.words, slotWord(entry, S_LOG_TICKET), ticket);
     this.logged = (this.logged + 1) | 0;
@@ -349,7 +349,7 @@ export class SlotTable {
         Atomics.compareExchange(this.words, H_LOG_HEAD, head, (head + pending - n) | 0);
         continue;
       }
-      const entry = ((head % n) + n) % n;
+      const entry = this.logRow(head);
       const slot = Atomics.load(this.words, slotWord(entry, S_LOG_SLOT));
       const ticket = Atomics.load(this.words, slotWord(entry, S_LOG_TICKET));
       if (Atomics.compareExchange(this.words, H_LOG_HEAD, head, (head + 1) | 0) !== head) continue; // another worker took it
@@ -359,12 +359,17 @@ export class SlotTable {
     }
   }
 
+  /** The row of the slot table that holds log position `position` (positions wrap as int32: may be negative). */
+  private logRow(position: number): number {
+    return ((position % this.slotCount) + this.slotCount) % this.slotCount;
+  }
+
   /** Row 2 for the slot named in H_URGENT, if a request stands in it; the word is cleared either way. */
   private claimUrgent(worker: number): Claim | undefined {
     const named = Atomics.load(this.words, H_URGENT);
     if (named === 0 || Atomics.compareExchange(this.words, H_URGENT, named, 0) !== named) return undefined;
+    // One word, written whole by the reader: always a slot of this ring + 1 (unlike a log entry's two words).
     const slot = named - 1;
-    if (!(slot >= 0 && slot < this.slotCount)) return undefined;
     const w = this.load(slot);
     // The request standing in the slot now: the urgent one, or one the reader made in its
     // place since (which at worst goes ahead of its turn once).
