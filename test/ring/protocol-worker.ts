@@ -3,7 +3,7 @@
  * slots.ts directly (no pipeline, no Comlink), so the tests exercise the
  * state machine and nothing else.
  *
- * mode 'serve': claim the next request (the log, else the lowest index), sleep a seeded random delay, fill
+ * mode 'serve': claim the next request (the urgent one, the log, else the lowest index), sleep a seeded random delay, fill
  * the slot's whole data area with `pattern(index, ticket, k)`, publish READY
  * (or FAILED for the indexes in `failIndexes`), and log every finish in the
  * shared `log` so the test can match finishes with its cancels. Exits once
@@ -86,7 +86,7 @@ function main(d: ProtocolWorkerData): void {
   while (!ring.closed) {
     ring.beat(d.workerId);
     const seen = ring.requestsSeen();
-    const claim = slots.claimNext(d.workerId); // as the runtime's workers do: the request log, else the scan
+    const claim = slots.claimNext(d.workerId); // as the runtime's workers do: the urgent request, the log, else the scan
     if (!claim) {
       slots.sleepUntilRequested(seen, 20);
       continue;
